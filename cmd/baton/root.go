@@ -1,0 +1,89 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes of DESIGN section 6.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitChanges = 2
+)
+
+// exitError carries an exit code out of a command without printing twice.
+type exitError struct {
+	code int
+	err  error // nil when the command already reported what went wrong
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// globals are the flags every command shares.
+type globals struct {
+	state  string
+	source string
+	ref    string
+	path   string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func run(args []string) int {
+	g := &globals{stdout: os.Stdout, stderr: os.Stderr}
+	root := newRootCommand(g)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(g.stderr, "baton: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(g.stderr, "baton: %v\n", err)
+	return exitFailure
+}
+
+func newRootCommand(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "baton",
+		Short:         "Run data-pipeline orchestrations defined as HCL files in Git",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(g.stdout)
+	root.SetErr(g.stderr)
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.state, "state", envOr("BATON_STATE", ".baton/state.db"), "state database file (env BATON_STATE)")
+	pf.StringVar(&g.source, "source", os.Getenv("BATON_SOURCE"), "source: a directory, a Git repository path or a Git URL (env BATON_SOURCE)")
+	pf.StringVar(&g.ref, "ref", os.Getenv("BATON_REF"), "Git branch or tag (default: the remote's HEAD)")
+	pf.StringVar(&g.path, "path", os.Getenv("BATON_PATH"), "subdirectory of the Git repository that holds the HCL files")
+	root.AddCommand(
+		newValidateCommand(g),
+		newFmtCommand(g),
+	)
+	return root
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}

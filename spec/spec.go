@@ -1,0 +1,243 @@
+// Package spec is baton's desired-state model: the project settings,
+// components, configurations, tables, notification channels and
+// orchestrations that the HCL files describe, as plain Go values. It owns the
+// semantic validation and the canonical JSON and content hash of every object.
+package spec
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Pos is a place in a source file. Objects carry positions so that semantic
+// errors can point at the line that caused them; positions are never part of
+// an object's canonical form.
+type Pos struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+}
+
+func (p Pos) String() string {
+	if p.File == "" {
+		return "<unknown>"
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
+}
+
+// Source records where an object and its attributes were defined. The zero
+// value is valid: it means the object did not come from a file.
+type Source struct {
+	Pos    Pos            `json:"-"`
+	Fields map[string]Pos `json:"-"`
+}
+
+// FieldPos is the position of the named attribute, or of the object when the
+// attribute was not written.
+func (s Source) FieldPos(name string) Pos {
+	if p, ok := s.Fields[name]; ok {
+		return p
+	}
+	return s.Pos
+}
+
+// SetField records the position of one attribute.
+func (s *Source) SetField(name string, p Pos) {
+	if s.Fields == nil {
+		s.Fields = make(map[string]Pos)
+	}
+	s.Fields[name] = p
+}
+
+// Spec is one revision's whole desired state.
+type Spec struct {
+	Project        *Project         `json:"project,omitempty"`
+	Components     []*Component     `json:"components,omitempty"`
+	Configurations []*Configuration `json:"configurations,omitempty"`
+	Tables         []*Table         `json:"tables,omitempty"`
+	Notifications  []*Notification  `json:"notifications,omitempty"`
+	Orchestrations []*Orchestration `json:"orchestrations,omitempty"`
+}
+
+// Project holds the settings that apply to every orchestration.
+type Project struct {
+	Source `json:"-"`
+	// MaxParallelJobs limits task processes running at once; 0 means the
+	// number of CPUs of the machine that executes.
+	MaxParallelJobs int `json:"max_parallel_jobs,omitempty"`
+	// Timezone is the default IANA zone of schedules; empty means UTC.
+	Timezone string `json:"timezone,omitempty"`
+}
+
+// Component is a reusable way to run configurations.
+type Component struct {
+	Source  `json:"-"`
+	Name    string   `json:"name"`
+	Command []string `json:"command"`
+	Timeout Duration `json:"timeout,omitempty"`
+}
+
+// Configuration is the unit of serialization: its jobs never overlap.
+type Configuration struct {
+	Source    `json:"-"`
+	Name      string `json:"name"`
+	Component string `json:"component,omitempty"`
+	// Command overrides the component's command; one of the two is required.
+	Command    []string       `json:"command,omitempty"`
+	Timeout    Duration       `json:"timeout,omitempty"`
+	Parameters map[string]any `json:"parameters,omitempty"`
+	Inputs     []string       `json:"inputs,omitempty"`
+	Outputs    []string       `json:"outputs,omitempty"`
+	Env        map[string]Env `json:"env,omitempty"`
+}
+
+// Env is an environment variable given to a task: a literal, or a reference
+// to a variable of the executor's environment that is resolved when the task
+// starts, so that secrets never reach Git or the state in clear.
+type Env struct {
+	Value   string `json:"value,omitempty"`
+	FromEnv string `json:"from_env,omitempty"`
+}
+
+// Table is a table that orchestrations read and write. Tables named in
+// outputs and triggers need no block; a block adds a watched file.
+type Table struct {
+	Source `json:"-"`
+	ID     string `json:"id"`
+	// Watch is a file whose writes count as updates of the table.
+	Watch string `json:"watch,omitempty"`
+}
+
+// Notification is a named channel that orchestrations notify.
+type Notification struct {
+	Source  `json:"-"`
+	Name    string   `json:"name"`
+	Email   []string `json:"email,omitempty"`
+	Webhook string   `json:"webhook,omitempty"`
+}
+
+// OnOverlap says what happens to a job of an orchestration that starts while
+// another job of it is still running.
+type OnOverlap string
+
+const (
+	// OverlapQueue makes the new job wait (the manual's behaviour).
+	OverlapQueue OnOverlap = "queue"
+	// OverlapSkip records the new job as skipped.
+	OverlapSkip OnOverlap = "skip"
+)
+
+// Orchestration is a sequence of phases of parallel tasks.
+type Orchestration struct {
+	Source      `json:"-"`
+	Name        string     `json:"name"`
+	Description string     `json:"description,omitempty"`
+	OnOverlap   OnOverlap  `json:"on_overlap"`
+	Schedules   []Schedule `json:"schedules,omitempty"`
+	Trigger     *Trigger   `json:"trigger,omitempty"`
+	Notify      []Notify   `json:"notify,omitempty"`
+	Phases      []Phase    `json:"phases"`
+}
+
+// Schedule fires an orchestration at the times of a cron expression.
+type Schedule struct {
+	Source `json:"-"`
+	Cron   string `json:"cron"`
+	// Timezone is the IANA zone; empty means the project's zone, else UTC.
+	Timezone string `json:"timezone,omitempty"`
+}
+
+// Trigger fires an orchestration once all its tables were updated since its
+// last execution, ignoring updates within Cooldown after that execution.
+type Trigger struct {
+	Source   `json:"-"`
+	Tables   []string `json:"tables"`
+	Cooldown Duration `json:"cooldown,omitempty"`
+}
+
+// Event is something about a job that a channel can be notified of.
+type Event string
+
+const (
+	EventError       Event = "error"
+	EventWarning     Event = "warning"
+	EventSuccess     Event = "success"
+	EventLongRunning Event = "long_running"
+)
+
+// Events lists every notify event, in documentation order.
+var Events = []Event{EventError, EventWarning, EventSuccess, EventLongRunning}
+
+// Notify sends the listed events of unattended runs to the listed channels.
+type Notify struct {
+	Source `json:"-"`
+	On     []Event  `json:"on"`
+	To     []string `json:"to"`
+}
+
+// Phase is a group of tasks that run in parallel; phases run one after another.
+type Phase struct {
+	Source `json:"-"`
+	Name   string `json:"name"`
+	Tasks  []Task `json:"tasks"`
+}
+
+// Task runs a configuration or another orchestration.
+type Task struct {
+	Source            `json:"-"`
+	Name              string         `json:"name"`
+	Configuration     string         `json:"configuration,omitempty"`
+	Orchestration     string         `json:"orchestration,omitempty"`
+	Enabled           bool           `json:"enabled"`
+	ContinueOnFailure bool           `json:"continue_on_failure"`
+	Parameters        map[string]any `json:"parameters,omitempty"`
+}
+
+// Duration is a time.Duration written as Go duration text ("1h30m").
+type Duration time.Duration
+
+// ParseDuration reads Go duration text, and also whole days ("2d").
+func ParseDuration(s string) (Duration, error) {
+	if n := len(s); n > 1 && s[n-1] == 'd' {
+		var days int64
+		if _, err := fmt.Sscanf(s[:n-1], "%d", &days); err == nil && fmt.Sprint(days) == s[:n-1] {
+			if days < 0 {
+				return 0, fmt.Errorf("duration %q is negative", s)
+			}
+			return Duration(time.Duration(days) * 24 * time.Hour), nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration; write it like \"90s\", \"30m\", \"2h\" or \"1d\"", s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("duration %q is negative", s)
+	}
+	return Duration(d), nil
+}
+
+// Std returns the value as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalJSON writes the duration as text, so that state and plans stay readable.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON reads the text written by MarshalJSON.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration: %w", err)
+	}
+	v, err := ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
