@@ -1,0 +1,24 @@
+# Targets used by developers and by .ci/run. `make test` is the one CI runs.
+GO ?= go
+
+.PHONY: all build test lint bench fmt
+
+all: build
+
+build:
+	$(GO) build -o bin/baton ./cmd/baton
+
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+lint:
+	$(GO) vet ./...
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; elif [ -f scripts/bench.sh ]; then sh scripts/bench.sh; fi
+
+fmt:
+	gofmt -w .
