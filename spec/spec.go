@@ -134,10 +134,10 @@ type Orchestration struct {
 	Name        string     `json:"name"`
 	Description string     `json:"description,omitempty"`
 	OnOverlap   OnOverlap  `json:"on_overlap"`
-	Schedules   []Schedule `json:"schedules,omitempty"`
+	Schedules   []Schedule `json:"schedule,omitempty"`
 	Trigger     *Trigger   `json:"trigger,omitempty"`
 	Notify      []Notify   `json:"notify,omitempty"`
-	Phases      []Phase    `json:"phases"`
+	Phases      []Phase    `json:"phase"`
 }
 
 // Schedule fires an orchestration at the times of a cron expression.
@@ -180,7 +180,7 @@ type Notify struct {
 type Phase struct {
 	Source `json:"-"`
 	Name   string `json:"name"`
-	Tasks  []Task `json:"tasks"`
+	Tasks  []Task `json:"task"`
 }
 
 // Task runs a configuration or another orchestration.
