@@ -27,6 +27,10 @@ type Problem struct {
 	Message  string
 	// Hint says what to do about it; may be empty.
 	Hint string
+	// Unresolved marks a reference to an object that is not defined. A
+	// parser that could not read every file skips these: the object may be
+	// in the unreadable file.
+	Unresolved bool
 }
 
 func (p Problem) String() string {
@@ -85,6 +89,12 @@ type validator struct {
 
 func (v *validator) errorf(pos Pos, hint, format string, args ...any) {
 	v.problems = append(v.problems, Problem{Severity: SeverityError, Pos: pos, Message: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// unresolvedf reports a reference to an undefined object.
+func (v *validator) unresolvedf(pos Pos, hint, format string, args ...any) {
+	v.errorf(pos, hint, format, args...)
+	v.problems[len(v.problems)-1].Unresolved = true
 }
 
 func (v *validator) warnf(pos Pos, hint, format string, args ...any) {
@@ -183,7 +193,7 @@ func (v *validator) configuration(c *Configuration, components map[string]*Compo
 		v.errorf(c.FieldPos("command"), "keep component or command, not both", "%s sets both component and command", what)
 	case c.Component != "":
 		if _, ok := components[c.Component]; !ok {
-			v.errorf(c.FieldPos("component"), suggestHint(c.Component, keys(components), "component"), "%s refers to unknown component %q", what, c.Component)
+			v.unresolvedf(c.FieldPos("component"), suggestHint(c.Component, keys(components), "component"), "%s refers to unknown component %q", what, c.Component)
 		}
 	default:
 		v.command(c.Source, c.Command, what)
@@ -235,6 +245,7 @@ func (v *validator) orchestration(o *Orchestration, configurations map[string]*C
 		for _, id := range t.Tables {
 			if _, declared := tables[id]; !declared && !produced[id] {
 				v.warnf(t.FieldPos("tables"), "add a table block for it, or list it in a configuration's outputs", "%s: trigger table %q is not produced by any configuration and not declared; only `baton tables touch` or the API can update it", what, id)
+				v.problems[len(v.problems)-1].Unresolved = true
 			}
 		}
 	}
@@ -252,7 +263,7 @@ func (v *validator) orchestration(o *Orchestration, configurations map[string]*C
 		}
 		for _, ch := range n.To {
 			if _, ok := channels[ch]; !ok {
-				v.errorf(n.FieldPos("to"), suggestHint(ch, keys(channels), "notification channel"), "%s: unknown notification channel %q", what, ch)
+				v.unresolvedf(n.FieldPos("to"), suggestHint(ch, keys(channels), "notification channel"), "%s: unknown notification channel %q", what, ch)
 			}
 		}
 	}
@@ -288,11 +299,11 @@ func (v *validator) task(o *Orchestration, t Task, configurations map[string]*Co
 		v.errorf(t.Pos, `set configuration = "name" or orchestration = "name"`, "%s sets neither configuration nor orchestration", what)
 	case t.Configuration != "":
 		if _, ok := configurations[t.Configuration]; !ok {
-			v.errorf(t.FieldPos("configuration"), suggestHint(t.Configuration, keys(configurations), "configuration"), "%s refers to unknown configuration %q", what, t.Configuration)
+			v.unresolvedf(t.FieldPos("configuration"), suggestHint(t.Configuration, keys(configurations), "configuration"), "%s refers to unknown configuration %q", what, t.Configuration)
 		}
 	default:
 		if _, ok := orchestrations[t.Orchestration]; !ok {
-			v.errorf(t.FieldPos("orchestration"), suggestHint(t.Orchestration, keys(orchestrations), "orchestration"), "%s refers to unknown orchestration %q", what, t.Orchestration)
+			v.unresolvedf(t.FieldPos("orchestration"), suggestHint(t.Orchestration, keys(orchestrations), "orchestration"), "%s refers to unknown orchestration %q", what, t.Orchestration)
 		}
 	}
 }
