@@ -202,7 +202,7 @@ func (v *validator) configuration(c *Configuration, components map[string]*Compo
 		if e.FromEnv == "" && e.Value == "" {
 			continue
 		}
-		if !validEnvName(name) {
+		if !ValidEnvName(name) {
 			v.errorf(c.FieldPos("env"), "use letters, digits and underscores, not starting with a digit", "%s: %q is not a valid environment variable name", what, name)
 		}
 	}
@@ -401,7 +401,8 @@ func suggestHint(name string, candidates []string, kind string) string {
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }
 
-func validEnvName(s string) bool {
+// ValidEnvName reports whether s can name an environment variable.
+func ValidEnvName(s string) bool {
 	if s == "" {
 		return false
 	}

@@ -1,0 +1,198 @@
+// Package hcl turns baton's HCL files into a spec.Spec. It owns the
+// language: decoding, defaults, positions, and diagnostics that carry
+// file:line:col and a hint; spec owns the rules that span objects.
+package hcl
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	hclv2 "github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+
+	"github.com/baton-dev/baton/spec"
+)
+
+// File is one source file. Name is its slash path relative to the source
+// root; it is what diagnostics show.
+type File struct {
+	Name string
+	Src  []byte
+}
+
+// Parse decodes files into one normalized spec and validates it. It reports
+// every problem of every file at once. The returned spec is never nil, but
+// it must not be applied when the diagnostics have errors.
+func Parse(files []File) (*spec.Spec, Diagnostics) {
+	p := &parser{
+		spec:     &spec.Spec{},
+		srcs:     make(map[string][]byte, len(files)),
+		suppress: map[spec.Pos]bool{},
+	}
+	var parsed []*hclsyntax.Body
+	var names []string
+	syntaxOK := true
+	for _, f := range files {
+		p.srcs[f.Name] = f.Src
+		body, ok := p.parseFile(f)
+		if !ok {
+			// A file that does not parse is not decoded: its partial body
+			// would only add noise to the syntax error.
+			syntaxOK = false
+			continue
+		}
+		parsed = append(parsed, body)
+		names = append(names, f.Name)
+	}
+	for i, body := range parsed {
+		d := &decoder{p: p, file: names[i]}
+		d.file1(body)
+	}
+	p.spec.Normalize()
+	for _, pr := range p.spec.Validate() {
+		if p.suppress[pr.Pos] && pr.Severity == spec.SeverityError {
+			// The language already reported what is wrong here (an unknown
+			// or mistyped attribute); the semantic error would only be its
+			// echo.
+			continue
+		}
+		if !syntaxOK && pr.Unresolved {
+			// The target may well be defined in the file that failed to
+			// parse; the syntax error is the one to fix first.
+			continue
+		}
+		p.add(pr.Severity, pr.Pos, pr.Message, pr.Hint)
+	}
+	p.diags.sort()
+	return p.spec, p.diags
+}
+
+// CheckSyntax reports the syntax errors of one file, without decoding it.
+func CheckSyntax(f File) Diagnostics {
+	p := &parser{srcs: map[string][]byte{f.Name: f.Src}}
+	p.parseFile(f)
+	p.diags.sort()
+	return p.diags
+}
+
+// Format returns src in canonical HCL formatting. It does not check
+// syntax; call CheckSyntax first and leave files with errors alone.
+func Format(src []byte) []byte { return hclwrite.Format(src) }
+
+// LoadDir reads every *.hcl file below dir, recursively, in lexical order of
+// their slash paths relative to dir. Hidden files and directories (.git,
+// editor swap files) are skipped.
+func LoadDir(dir string) ([]File, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("source directory %s does not exist; pass the directory that holds the .hcl files", dir)
+		}
+		return nil, fmt.Errorf("read source directory: %w", err)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("source %s is not a directory; pass the directory that holds the .hcl files", dir)
+	}
+	var files []File
+	err = filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("read source directory: %w", err)
+		}
+		if path != dir && strings.HasPrefix(e.Name(), ".") {
+			if e.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".hcl") {
+			return nil
+		}
+		if !e.Type().IsRegular() && e.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("read source file: %w", err)
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return fmt.Errorf("read source file %s: %w", path, err)
+		}
+		files = append(files, File{Name: filepath.ToSlash(rel), Src: src})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	return files, nil
+}
+
+// parser holds what one Parse accumulates across files.
+type parser struct {
+	spec  *spec.Spec
+	srcs  map[string][]byte
+	diags Diagnostics
+	// project is where the first project block was, to name it when a
+	// second one appears.
+	project *spec.Pos
+	// suppress holds positions where the language reported an error, so
+	// that the semantic error it causes at the same place is not repeated.
+	suppress map[spec.Pos]bool
+}
+
+func (p *parser) parseFile(f File) (*hclsyntax.Body, bool) {
+	file, hd := hclsyntax.ParseConfig(f.Src, f.Name, hclv2.InitialPos)
+	p.addHCL(f.Name, hd)
+	if hd.HasErrors() || file == nil {
+		return nil, false
+	}
+	body, ok := file.Body.(*hclsyntax.Body)
+	return body, ok
+}
+
+func (p *parser) add(sev spec.Severity, pos spec.Pos, msg, hint string) {
+	if pos.Line < 1 {
+		pos.Line, pos.Column = 1, 1
+	}
+	if pos.Column < 1 {
+		pos.Column = 1
+	}
+	p.diags = append(p.diags, Diagnostic{
+		Severity:   sev,
+		File:       pos.File,
+		Line:       pos.Line,
+		Column:     pos.Column,
+		Message:    msg,
+		Hint:       hint,
+		SourceLine: sourceLine(p.srcs[pos.File], pos.Line),
+	})
+}
+
+// addHCL converts the library's diagnostics. Its summary becomes the
+// message and its detail, which explains the fix, the hint.
+func (p *parser) addHCL(file string, hd hclv2.Diagnostics) {
+	for _, d := range hd {
+		sev := spec.SeverityError
+		if d.Severity == hclv2.DiagWarning {
+			sev = spec.SeverityWarning
+		}
+		pos := spec.Pos{File: file, Line: 1, Column: 1}
+		if d.Subject != nil {
+			pos.Line, pos.Column = d.Subject.Start.Line, d.Subject.Start.Column
+		}
+		p.add(sev, pos, lowerFirst(d.Summary), d.Detail)
+	}
+}
+
+func lowerFirst(s string) string {
+	if len(s) > 1 && s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z') {
+		return string(s[0]+'a'-'A') + s[1:]
+	}
+	return s
+}

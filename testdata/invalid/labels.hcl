@@ -1,0 +1,5 @@
+configuration { command = ["true"] }
+
+project "main" {
+  timezone = "UTC"
+}

@@ -1,0 +1,3 @@
+configuration "c" {
+  command = ["true"
+}

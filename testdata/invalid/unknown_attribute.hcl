@@ -1,0 +1,4 @@
+component "sh" {
+  comand  = ["sh", "run.sh"]
+  timeout = "1m"
+}
