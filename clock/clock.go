@@ -43,7 +43,7 @@ func (r realTimer) Reset(d time.Duration) bool { return r.t.Reset(d) }
 type Fake struct {
 	mu      sync.Mutex
 	now     time.Time
-	timers  []*fakeTimer // armed
+	timers  []*fakeTimer  // armed
 	changed chan struct{} // closed and replaced whenever timers change
 }
 
