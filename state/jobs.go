@@ -1,0 +1,451 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// JobID identifies a job (orchestration or task).
+type JobID int64
+
+// JobStatus is where a job is in its life.
+type JobStatus string
+
+// The job statuses of DESIGN section 3.
+const (
+	JobCreated    JobStatus = "created"
+	JobWaiting    JobStatus = "waiting"
+	JobProcessing JobStatus = "processing"
+	JobSuccess    JobStatus = "success"
+	JobWarning    JobStatus = "warning"
+	JobError      JobStatus = "error"
+	JobCancelled  JobStatus = "cancelled"
+	JobTerminated JobStatus = "terminated"
+	JobSkipped    JobStatus = "skipped"
+)
+
+var jobStatuses = []JobStatus{JobCreated, JobWaiting, JobProcessing, JobSuccess, JobWarning, JobError, JobCancelled, JobTerminated, JobSkipped}
+
+// Terminal reports whether the job has ended.
+func (s JobStatus) Terminal() bool {
+	switch s {
+	case JobCreated, JobWaiting, JobProcessing:
+		return false
+	}
+	return true
+}
+
+// ParseJobStatus reads a status name.
+func ParseJobStatus(s string) (JobStatus, error) {
+	for _, v := range jobStatuses {
+		if string(v) == s {
+			return v, nil
+		}
+	}
+	names := make([]string, len(jobStatuses))
+	for i, v := range jobStatuses {
+		names[i] = string(v)
+	}
+	return "", fmt.Errorf("unknown job status %q; statuses are %s", s, strings.Join(names, ", "))
+}
+
+// JobKind says whether a job runs an orchestration or one task of it.
+type JobKind string
+
+const (
+	KindOrchestrationJob JobKind = "orchestration"
+	KindTaskJob          JobKind = "task"
+)
+
+// ErrStatusChanged means a compare-and-set update found another status.
+var ErrStatusChanged = errors.New("job status changed")
+
+// Job is one run of an orchestration or of one of its tasks.
+type Job struct {
+	ID              JobID           `json:"id"`
+	Kind            JobKind         `json:"kind"`
+	ParentID        JobID           `json:"parent_id,omitempty"`
+	ParentTaskID    JobID           `json:"parent_task_id,omitempty"`
+	Orchestration   string          `json:"orchestration"`
+	Phase           string          `json:"phase,omitempty"`
+	PhaseIndex      int             `json:"-"`
+	Task            string          `json:"task,omitempty"`
+	TaskIndex       int             `json:"-"`
+	Configuration   string          `json:"configuration,omitempty"`
+	SerialKey       string          `json:"-"`
+	Status          JobStatus       `json:"status"`
+	Trigger         string          `json:"trigger,omitempty"`
+	TriggeredBy     string          `json:"triggered_by,omitempty"`
+	NotifyTo        string          `json:"-"`
+	Revision        string          `json:"revision,omitempty"`
+	RetryOf         JobID           `json:"retry_of,omitempty"`
+	CreatedAt       time.Time       `json:"created_at"`
+	StartedAt       time.Time       `json:"started_at,omitzero"`
+	FinishedAt      time.Time       `json:"finished_at,omitzero"`
+	Message         string          `json:"message"`
+	ExitCode        *int            `json:"exit_code,omitempty"`
+	Spec            json.RawMessage `json:"-"`
+	Selected        bool            `json:"-"`
+	PID             int             `json:"-"`
+	LogPath         string          `json:"-"`
+	CancelRequested bool            `json:"-"`
+	Tasks           []Job           `json:"tasks,omitempty"`
+}
+
+// NewJob is a job to record.
+type NewJob struct {
+	Kind          JobKind
+	ParentTaskID  JobID
+	Orchestration string
+	Phase         string
+	PhaseIndex    int
+	Task          string
+	TaskIndex     int
+	Configuration string
+	SerialKey     string
+	Status        JobStatus
+	Trigger       string
+	TriggeredBy   string
+	NotifyTo      string
+	Revision      string
+	RetryOf       JobID
+	Message       string
+	Spec          json.RawMessage
+	Selected      bool
+	CreatedAt     time.Time
+}
+
+const jobColumns = `id, kind, parent_id, parent_task_id, orchestration, phase, phase_index, task, task_index,
+	configuration, serial_key, status, trigger, triggered_by, notify_to, revision, retry_of, created_at,
+	started_at, finished_at, message, exit_code, spec, selected, pid, log_path, cancel_requested`
+
+func scanJob(row interface{ Scan(...any) error }) (Job, error) {
+	var j Job
+	var parent, parentTask, retryOf, created, started, finished, exitCode, pid sql.NullInt64
+	var spec string
+	err := row.Scan(&j.ID, &j.Kind, &parent, &parentTask, &j.Orchestration, &j.Phase, &j.PhaseIndex, &j.Task, &j.TaskIndex,
+		&j.Configuration, &j.SerialKey, &j.Status, &j.Trigger, &j.TriggeredBy, &j.NotifyTo, &j.Revision, &retryOf, &created,
+		&started, &finished, &j.Message, &exitCode, &spec, &j.Selected, &pid, &j.LogPath, &j.CancelRequested)
+	if err != nil {
+		return Job{}, err
+	}
+	j.ParentID, j.ParentTaskID, j.RetryOf = JobID(parent.Int64), JobID(parentTask.Int64), JobID(retryOf.Int64)
+	j.CreatedAt, j.StartedAt, j.FinishedAt = fromDB(created), fromDB(started), fromDB(finished)
+	if exitCode.Valid {
+		c := int(exitCode.Int64)
+		j.ExitCode = &c
+	}
+	j.PID = int(pid.Int64)
+	j.Spec = json.RawMessage(spec)
+	return j, nil
+}
+
+func nullID(id JobID) any {
+	if id == 0 {
+		return nil
+	}
+	return int64(id)
+}
+
+// CreateJob records an orchestration job and its task jobs in one
+// transaction.
+func (s *Store) CreateJob(ctx context.Context, orch NewJob, tasks []NewJob) (Job, error) {
+	var id JobID
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO jobs (kind, parent_id, parent_task_id, orchestration, phase, phase_index, task,
+			task_index, configuration, serial_key, status, trigger, triggered_by, notify_to, revision, retry_of, created_at,
+			message, spec, selected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		insert := func(n NewJob, parent JobID) (JobID, error) {
+			spec := string(n.Spec)
+			if spec == "" {
+				spec = "{}"
+			}
+			res, err := stmt.ExecContext(ctx, n.Kind, nullID(parent), nullID(n.ParentTaskID), n.Orchestration, n.Phase, n.PhaseIndex,
+				n.Task, n.TaskIndex, n.Configuration, n.SerialKey, n.Status, n.Trigger, n.TriggeredBy, n.NotifyTo, n.Revision,
+				nullID(n.RetryOf), toDB(n.CreatedAt), n.Message, spec, n.Selected)
+			if err != nil {
+				return 0, fmt.Errorf("record job of %s: %w", n.Orchestration, err)
+			}
+			i, err := res.LastInsertId()
+			return JobID(i), err
+		}
+		if id, err = insert(orch, 0); err != nil {
+			return err
+		}
+		for _, t := range tasks {
+			if _, err := insert(t, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Job{}, err
+	}
+	return s.jobFrom(ctx, s.w, id)
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// Job reads a job; an orchestration job comes with its tasks.
+func (s *Store) Job(ctx context.Context, id JobID) (Job, error) {
+	return s.jobFrom(ctx, s.r, id)
+}
+
+func (s *Store) jobFrom(ctx context.Context, q querier, id JobID) (Job, error) {
+	j, err := scanJob(q.QueryRowContext(ctx, "SELECT "+jobColumns+" FROM jobs WHERE id = ?", int64(id)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Job{}, fmt.Errorf("job %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Job{}, fmt.Errorf("read job %d: %w", id, err)
+	}
+	if j.Kind == KindOrchestrationJob {
+		tasks, err := s.tasksOf(ctx, q, []JobID{j.ID})
+		if err != nil {
+			return Job{}, err
+		}
+		j.Tasks = tasks[j.ID]
+	}
+	return j, nil
+}
+
+// tasksOf reads the task jobs of many orchestration jobs in one query.
+func (s *Store) tasksOf(ctx context.Context, q querier, ids []JobID) (map[JobID][]Job, error) {
+	out := map[JobID][]Job{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = int64(id)
+	}
+	rows, err := q.QueryContext(ctx, "SELECT "+jobColumns+" FROM jobs WHERE parent_id IN (?"+strings.Repeat(", ?", len(ids)-1)+") ORDER BY parent_id, phase_index, task_index", args...)
+	if err != nil {
+		return nil, fmt.Errorf("read task jobs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		t, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read task jobs: %w", err)
+		}
+		out[t.ParentID] = append(out[t.ParentID], t)
+	}
+	return out, rows.Err()
+}
+
+// JobFilter selects jobs for ListJobs.
+type JobFilter struct {
+	Orchestration string
+	Statuses      []JobStatus
+	Kind          JobKind
+	// BeforeID pages back: only jobs with a smaller id.
+	BeforeID JobID
+	Limit    int
+}
+
+// ListJobs lists jobs newest first; orchestration jobs come with tasks.
+func (s *Store) ListJobs(ctx context.Context, f JobFilter) ([]Job, error) {
+	var where []string
+	var args []any
+	if f.Orchestration != "" {
+		where, args = append(where, "orchestration = ?"), append(args, f.Orchestration)
+	}
+	if f.Kind != "" {
+		where, args = append(where, "kind = ?"), append(args, f.Kind)
+	}
+	if len(f.Statuses) > 0 {
+		where = append(where, "status IN (?"+strings.Repeat(", ?", len(f.Statuses)-1)+")")
+		for _, st := range f.Statuses {
+			args = append(args, st)
+		}
+	}
+	if f.BeforeID > 0 {
+		where, args = append(where, "id < ?"), append(args, int64(f.BeforeID))
+	}
+	q := "SELECT " + jobColumns + " FROM jobs"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY id DESC"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	jobs, err := s.queryJobs(ctx, s.r, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	var orchIDs []JobID
+	for _, j := range jobs {
+		if j.Kind == KindOrchestrationJob {
+			orchIDs = append(orchIDs, j.ID)
+		}
+	}
+	tasks, err := s.tasksOf(ctx, s.r, orchIDs)
+	if err != nil {
+		return nil, err
+	}
+	for i := range jobs {
+		jobs[i].Tasks = tasks[jobs[i].ID]
+	}
+	return jobs, nil
+}
+
+func (s *Store) queryJobs(ctx context.Context, q querier, query string, args ...any) ([]Job, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list jobs: %w", err)
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+// ActiveJobs lists jobs that have not ended, oldest first.
+func (s *Store) ActiveJobs(ctx context.Context) ([]Job, error) {
+	return s.queryJobs(ctx, s.r, "SELECT "+jobColumns+" FROM jobs WHERE status IN ('created', 'waiting', 'processing') ORDER BY id")
+}
+
+// JobUpdate is a status transition with what goes with it.
+type JobUpdate struct {
+	Status     JobStatus
+	StartedAt  time.Time // zero: leave
+	FinishedAt time.Time // zero: leave
+	Message    *string
+	ExitCode   *int
+	PID        *int
+	LogPath    *string
+	// TableUpdates and Outbox are recorded in the same transaction, so a
+	// job's end, the tables it updated and its notifications are atomic.
+	TableUpdates []TableUpdate
+	Outbox       []OutboxEntry
+}
+
+// UpdateJob sets a job's status if it is one of from (any non-terminal
+// status when from is empty); else it returns ErrStatusChanged.
+func (s *Store) UpdateJob(ctx context.Context, id JobID, from []JobStatus, u JobUpdate) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var cur JobStatus
+		if err := tx.QueryRowContext(ctx, "SELECT status FROM jobs WHERE id = ?", int64(id)).Scan(&cur); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("job %d: %w", id, ErrNotFound)
+			}
+			return fmt.Errorf("read job %d: %w", id, err)
+		}
+		ok := false
+		if len(from) == 0 {
+			ok = !cur.Terminal()
+		}
+		for _, f := range from {
+			ok = ok || f == cur
+		}
+		if !ok {
+			return fmt.Errorf("%w: job %d is %s", ErrStatusChanged, id, cur)
+		}
+		set := []string{"status = ?"}
+		args := []any{u.Status}
+		if !u.StartedAt.IsZero() {
+			set, args = append(set, "started_at = ?"), append(args, toDB(u.StartedAt))
+		}
+		if !u.FinishedAt.IsZero() {
+			set, args = append(set, "finished_at = ?"), append(args, toDB(u.FinishedAt))
+		}
+		if u.Message != nil {
+			set, args = append(set, "message = ?"), append(args, *u.Message)
+		}
+		if u.ExitCode != nil {
+			set, args = append(set, "exit_code = ?"), append(args, *u.ExitCode)
+		}
+		if u.PID != nil {
+			set, args = append(set, "pid = ?"), append(args, *u.PID)
+		}
+		if u.LogPath != nil {
+			set, args = append(set, "log_path = ?"), append(args, *u.LogPath)
+		}
+		args = append(args, int64(id))
+		if _, err := tx.ExecContext(ctx, "UPDATE jobs SET "+strings.Join(set, ", ")+" WHERE id = ?", args...); err != nil {
+			return fmt.Errorf("update job %d: %w", id, err)
+		}
+		if err := recordTableUpdates(ctx, tx, u.TableUpdates); err != nil {
+			return err
+		}
+		return addOutbox(ctx, tx, u.Outbox)
+	})
+}
+
+// RequestCancel marks a job and its unfinished tasks for cancelling.
+func (s *Store) RequestCancel(ctx context.Context, id JobID) (Job, error) {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var st JobStatus
+		if err := tx.QueryRowContext(ctx, "SELECT status FROM jobs WHERE id = ?", int64(id)).Scan(&st); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("job %d: %w", id, ErrNotFound)
+			}
+			return err
+		}
+		if st.Terminal() {
+			return fmt.Errorf("job %d already ended %s; there is nothing to cancel", id, st)
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE jobs SET cancel_requested = 1 WHERE (id = ?1 OR parent_id = ?1)
+			AND status IN ('created', 'waiting', 'processing')`, int64(id))
+		return err
+	})
+	if err != nil {
+		return Job{}, err
+	}
+	return s.jobFrom(ctx, s.w, id)
+}
+
+// LastSuccessfulDurations returns how long the newest n successful jobs of
+// an orchestration took.
+func (s *Store) LastSuccessfulDurations(ctx context.Context, orchestration string, n int) ([]time.Duration, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT finished_at - started_at FROM jobs WHERE kind = 'orchestration'
+		AND orchestration = ? AND status = 'success' AND started_at IS NOT NULL ORDER BY id DESC LIMIT ?`, orchestration, n)
+	if err != nil {
+		return nil, fmt.Errorf("read durations of %s: %w", orchestration, err)
+	}
+	defer rows.Close()
+	var out []time.Duration
+	for rows.Next() {
+		var d int64
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		out = append(out, time.Duration(d))
+	}
+	return out, rows.Err()
+}
+
+// ChildJob is the orchestration job a task job started, if any.
+func (s *Store) ChildJob(ctx context.Context, parentTaskID JobID) (Job, bool, error) {
+	var id int64
+	err := s.r.QueryRowContext(ctx, "SELECT id FROM jobs WHERE parent_task_id = ?", int64(parentTaskID)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Job{}, false, nil
+	}
+	if err != nil {
+		return Job{}, false, fmt.Errorf("read child job of %d: %w", parentTaskID, err)
+	}
+	j, err := s.Job(ctx, JobID(id))
+	return j, err == nil, err
+}

@@ -1,0 +1,227 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/baton-dev/baton/spec"
+)
+
+// ErrNoRevision means nothing was applied yet.
+var ErrNoRevision = errors.New("no revision is applied yet")
+
+// Revision is one applied revision of the source.
+type Revision struct {
+	ID          int64     `json:"id"`
+	Ref         string    `json:"ref"`
+	Source      string    `json:"source"`
+	Author      string    `json:"author,omitempty"`
+	Message     string    `json:"message,omitempty"`
+	CommittedAt time.Time `json:"committed_at,omitzero"`
+	AppliedAt   time.Time `json:"applied_at"`
+}
+
+const revisionColumns = "id, ref, source, author, message, committed_at, applied_at"
+
+func scanRevision(row interface{ Scan(...any) error }) (Revision, error) {
+	var r Revision
+	var committed, applied sql.NullInt64
+	if err := row.Scan(&r.ID, &r.Ref, &r.Source, &r.Author, &r.Message, &committed, &applied); err != nil {
+		return Revision{}, err
+	}
+	r.CommittedAt, r.AppliedAt = fromDB(committed), fromDB(applied)
+	return r, nil
+}
+
+// CurrentRevision is the revision in force.
+func (s *Store) CurrentRevision(ctx context.Context) (Revision, error) {
+	r, err := scanRevision(s.r.QueryRowContext(ctx, "SELECT "+revisionColumns+" FROM revisions ORDER BY id DESC LIMIT 1"))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Revision{}, ErrNoRevision
+	}
+	if err != nil {
+		return Revision{}, fmt.Errorf("read current revision: %w", err)
+	}
+	return r, nil
+}
+
+// Revisions lists applied revisions, newest first.
+func (s *Store) Revisions(ctx context.Context, limit int) ([]Revision, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT "+revisionColumns+" FROM revisions ORDER BY id DESC LIMIT ?", limit)
+	if err != nil {
+		return nil, fmt.Errorf("list revisions: %w", err)
+	}
+	defer rows.Close()
+	var out []Revision
+	for rows.Next() {
+		r, err := scanRevision(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list revisions: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// AppliedObjects returns the live objects in kind order, then by name.
+func (s *Store) AppliedObjects(ctx context.Context) ([]spec.Object, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT kind, name, hash, json FROM objects WHERE deleted_revision IS NULL")
+	if err != nil {
+		return nil, fmt.Errorf("read applied objects: %w", err)
+	}
+	defer rows.Close()
+	var out []spec.Object
+	for rows.Next() {
+		var o spec.Object
+		var js string
+		if err := rows.Scan(&o.Kind, &o.Name, &o.Hash, &js); err != nil {
+			return nil, fmt.Errorf("read applied objects: %w", err)
+		}
+		o.JSON = []byte(js)
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read applied objects: %w", err)
+	}
+	sortObjects(out)
+	return out, nil
+}
+
+func sortObjects(objs []spec.Object) {
+	slices.SortFunc(objs, func(a, b spec.Object) int {
+		if ka, kb := slices.Index(spec.Kinds, a.Kind), slices.Index(spec.Kinds, b.Kind); ka != kb {
+			return ka - kb
+		}
+		switch {
+		case a.Name < b.Name:
+			return -1
+		case a.Name > b.Name:
+			return 1
+		}
+		return 0
+	})
+}
+
+// ApplyRevision records rev and makes objects the live set, in one
+// transaction: unchanged objects stay, changed and removed ones are kept as
+// history. It returns rev with its ID.
+func (s *Store) ApplyRevision(ctx context.Context, rev Revision, objects []spec.Object) (Revision, error) {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "INSERT INTO revisions (ref, source, author, message, committed_at, applied_at) VALUES (?, ?, ?, ?, ?, ?)",
+			rev.Ref, rev.Source, rev.Author, rev.Message, toDB(rev.CommittedAt), toDB(rev.AppliedAt))
+		if err != nil {
+			return fmt.Errorf("record revision: %w", err)
+		}
+		if rev.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		live := map[[2]string]string{}
+		rows, err := tx.QueryContext(ctx, "SELECT kind, name, hash FROM objects WHERE deleted_revision IS NULL")
+		if err != nil {
+			return fmt.Errorf("read live objects: %w", err)
+		}
+		for rows.Next() {
+			var kind, name, hash string
+			if err := rows.Scan(&kind, &name, &hash); err != nil {
+				rows.Close()
+				return err
+			}
+			live[[2]string{kind, name}] = hash
+		}
+		rows.Close()
+		retire, err := tx.PrepareContext(ctx, "UPDATE objects SET deleted_revision = ? WHERE kind = ? AND name = ? AND deleted_revision IS NULL")
+		if err != nil {
+			return err
+		}
+		defer retire.Close()
+		insert, err := tx.PrepareContext(ctx, "INSERT INTO objects (kind, name, hash, json, created_revision) VALUES (?, ?, ?, ?, ?)")
+		if err != nil {
+			return err
+		}
+		defer insert.Close()
+		seen := map[[2]string]bool{}
+		for _, o := range objects {
+			key := [2]string{string(o.Kind), o.Name}
+			if seen[key] {
+				return fmt.Errorf("object %s %q appears twice in the revision", o.Kind, o.Name)
+			}
+			seen[key] = true
+			old, ok := live[key]
+			if ok && old == o.Hash {
+				continue
+			}
+			if ok {
+				if _, err := retire.ExecContext(ctx, rev.ID, key[0], key[1]); err != nil {
+					return fmt.Errorf("retire %s %q: %w", o.Kind, o.Name, err)
+				}
+			}
+			if _, err := insert.ExecContext(ctx, key[0], key[1], o.Hash, string(o.JSON), rev.ID); err != nil {
+				return fmt.Errorf("record %s %q: %w", o.Kind, o.Name, err)
+			}
+		}
+		for key := range live {
+			if !seen[key] {
+				if _, err := retire.ExecContext(ctx, rev.ID, key[0], key[1]); err != nil {
+					return fmt.Errorf("retire %s %q: %w", key[0], key[1], err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Revision{}, err
+	}
+	return rev, nil
+}
+
+// SourceStatus is the outcome of the last fetches of the source.
+type SourceStatus struct {
+	LastFetchAt   time.Time `json:"last_fetch_at,omitzero"`
+	LastSuccessAt time.Time `json:"last_success_at,omitzero"`
+	// StaleSince is when fetching started to fail; zero while it works.
+	StaleSince time.Time `json:"stale_since,omitzero"`
+	Ref        string    `json:"ref,omitempty"`
+	LastError  string    `json:"last_error,omitempty"`
+}
+
+// RecordFetch records the outcome of one fetch.
+func (s *Store) RecordFetch(ctx context.Context, at time.Time, ref string, fetchErr error) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if fetchErr == nil {
+			_, err = tx.ExecContext(ctx, `INSERT INTO source_status (id, last_fetch_at, last_success_at, stale_since, ref, last_error)
+				VALUES (1, ?1, ?1, NULL, ?2, '')
+				ON CONFLICT (id) DO UPDATE SET last_fetch_at = ?1, last_success_at = ?1, stale_since = NULL, ref = ?2, last_error = ''`,
+				toDB(at), ref)
+		} else {
+			_, err = tx.ExecContext(ctx, `INSERT INTO source_status (id, last_fetch_at, stale_since, last_error)
+				VALUES (1, ?1, ?1, ?2)
+				ON CONFLICT (id) DO UPDATE SET last_fetch_at = ?1, stale_since = COALESCE(stale_since, ?1), last_error = ?2`,
+				toDB(at), fetchErr.Error())
+		}
+		if err != nil {
+			return fmt.Errorf("record fetch: %w", err)
+		}
+		return nil
+	})
+}
+
+// SourceStatus reads the fetch outcome; zero values when never fetched.
+func (s *Store) SourceStatus(ctx context.Context) (SourceStatus, error) {
+	var st SourceStatus
+	var fetch, success, stale sql.NullInt64
+	err := s.r.QueryRowContext(ctx, "SELECT last_fetch_at, last_success_at, stale_since, ref, last_error FROM source_status WHERE id = 1").
+		Scan(&fetch, &success, &stale, &st.Ref, &st.LastError)
+	if errors.Is(err, sql.ErrNoRows) {
+		return SourceStatus{}, nil
+	}
+	if err != nil {
+		return SourceStatus{}, fmt.Errorf("read source status: %w", err)
+	}
+	st.LastFetchAt, st.LastSuccessAt, st.StaleSince = fromDB(fetch), fromDB(success), fromDB(stale)
+	return st, nil
+}

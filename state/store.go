@@ -1,0 +1,103 @@
+// Package state is baton's run state in SQLite: applied revisions and their
+// objects, jobs, table updates, schedule fires, tokens and the notification
+// outbox. It owns every SQL statement of baton. One connection writes (so
+// one process writes at a time, in immediate transactions); readers use
+// their own pool and, thanks to WAL, never wait for a writer.
+package state
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
+)
+
+// ErrNotFound means the job, object or token does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is an open state file.
+type Store struct {
+	path string
+	w    *sql.DB // the one writer connection
+	r    *sql.DB // readers
+}
+
+// Open opens (creating if needed) the state file at path and migrates its
+// schema to the version this baton knows.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("no state file given; pass --state PATH or set BATON_STATE")
+	}
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("state path %q: the characters ? and # are not supported", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create state directory: %w", err)
+	}
+	const common = "_busy_timeout=10000&_foreign_keys=on"
+	w, err := sql.Open("sqlite3", "file:"+path+"?"+common+"&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open state %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	s := &Store{path: path, w: w}
+	if err := s.migrate(ctx, len(migrations)); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite3", "file:"+path+"?"+common+"&mode=ro&_synchronous=NORMAL")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open state %s for reading: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	s.r = r
+	return s, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Path is the state file.
+func (s *Store) Path() string { return s.path }
+
+// tx runs fn in one immediate write transaction.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin write: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Times are stored as Unix nanoseconds; the zero time as NULL.
+func toDB(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+func fromDB(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}
