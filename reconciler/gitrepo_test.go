@@ -1,0 +1,118 @@
+package reconciler
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// testRepo is a real Git repository with a work tree in a temp dir, written
+// with go-git so that the tests need no git binary.
+type testRepo struct {
+	t    *testing.T
+	dir  string
+	repo *git.Repository
+	when time.Time
+}
+
+func newTestRepo(t *testing.T) *testRepo {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "origin")
+	repo, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{
+		InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName("main")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testRepo{t: t, dir: dir, repo: repo, when: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
+}
+
+// commit writes files (a nil content deletes the file) and commits them on
+// the current branch, returning the commit hash.
+func (r *testRepo) commit(msg string, files map[string]string) string {
+	r.t.Helper()
+	wt, err := r.repo.Worktree()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for name, content := range files {
+		p := filepath.Join(r.dir, name)
+		if content == "" {
+			if _, err := wt.Remove(name); err != nil {
+				r.t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			r.t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			r.t.Fatal(err)
+		}
+		if _, err := wt.Add(name); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	r.when = r.when.Add(time.Minute)
+	h, err := wt.Commit(msg, &git.CommitOptions{
+		Author:            &object.Signature{Name: "Dana Engineer", Email: "dana@example.com", When: r.when},
+		AllowEmptyCommits: true,
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return h.String()
+}
+
+// branch creates or moves a branch to the current HEAD and checks it out.
+func (r *testRepo) checkout(branch string, create bool) {
+	r.t.Helper()
+	wt, err := r.repo.Worktree()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if err := wt.Checkout(&git.CheckoutOptions{Branch: plumbing.NewBranchReferenceName(branch), Create: create}); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// forcePush points branch at a fresh root commit, as a force-push of
+// rewritten history would.
+func (r *testRepo) rewrite(branch string, files map[string]string) string {
+	r.t.Helper()
+	orphan := plumbing.NewBranchReferenceName("rewritten")
+	if err := r.repo.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, orphan)); err != nil {
+		r.t.Fatal(err)
+	}
+	wt, _ := r.repo.Worktree()
+	// Start the orphan branch from an empty index.
+	idx, err := r.repo.Storer.Index()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	idx.Entries = nil
+	if err := r.repo.Storer.SetIndex(idx); err != nil {
+		r.t.Fatal(err)
+	}
+	_ = wt
+	h := r.commit("rewritten history", files)
+	if err := r.repo.Storer.SetReference(plumbing.NewHashReference(plumbing.NewBranchReferenceName(branch), plumbing.NewHash(h))); err != nil {
+		r.t.Fatal(err)
+	}
+	if err := r.repo.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, plumbing.NewBranchReferenceName(branch))); err != nil {
+		r.t.Fatal(err)
+	}
+	return h
+}
+
+func (r *testRepo) deleteBranch(branch string) {
+	r.t.Helper()
+	if err := r.repo.Storer.RemoveReference(plumbing.NewBranchReferenceName(branch)); err != nil {
+		r.t.Fatal(err)
+	}
+}

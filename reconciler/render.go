@@ -1,0 +1,158 @@
+package reconciler
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// WriteJSON writes the plan in the stable JSON form of DESIGN section 7.
+func (p *Plan) WriteJSON(w io.Writer) error {
+	out := *p
+	if out.Changes == nil {
+		out.Changes = []Change{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(&out)
+}
+
+// WriteText writes the plan for a terminal, in the manner of Terraform:
+// `+ create`, `~ update` with field-level before -> after, `- delete`.
+func (p *Plan) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Source:   %s\n", p.Source)
+	fmt.Fprintf(&b, "Revision: %s\n", describeRevision(p.Revision))
+	if p.Base != nil {
+		fmt.Fprintf(&b, "Compared with: %s\n", describeRevision(*p.Base))
+	}
+	for _, warn := range p.Warnings {
+		fmt.Fprintf(&b, "Warning: %s\n", warn)
+	}
+	b.WriteString("\n")
+	if !p.HasChanges() {
+		b.WriteString("No changes. The applied state matches this revision.\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	writeChanges(&b, p.Changes)
+	c, u, d := p.Counts()
+	fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to delete.\n", c, u, d)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteMarkdown writes the plan as a pull-request comment.
+func (p *Plan) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	c, u, d := p.Counts()
+	fmt.Fprintf(&b, "### baton plan: %d to create, %d to update, %d to delete\n\n", c, u, d)
+	fmt.Fprintf(&b, "Revision `%s`", shortRef(p.Revision.Ref))
+	if p.Base != nil {
+		fmt.Fprintf(&b, " compared with `%s`", shortRef(p.Base.Ref))
+	}
+	b.WriteString("\n\n")
+	if errs := p.Diagnostics; len(errs) > 0 {
+		b.WriteString("**Diagnostics**\n\n")
+		for _, dg := range errs {
+			fmt.Fprintf(&b, "- `%s:%d:%d` %s: %s\n", dg.File, dg.Line, dg.Column, dg.Severity, dg.Message)
+		}
+		b.WriteString("\n")
+	}
+	for _, warn := range p.Warnings {
+		fmt.Fprintf(&b, "> **Warning:** %s\n\n", warn)
+	}
+	if !p.HasChanges() {
+		b.WriteString("No changes.\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	b.WriteString("```diff\n")
+	writeChanges(&b, p.Changes)
+	b.WriteString("```\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeChanges(b *strings.Builder, changes []Change) {
+	for _, c := range changes {
+		switch c.Action {
+		case ActionCreate:
+			fmt.Fprintf(b, "+ %s %q\n", c.Kind, c.Name)
+		case ActionDelete:
+			fmt.Fprintf(b, "- %s %q\n", c.Kind, c.Name)
+		default:
+			fmt.Fprintf(b, "~ %s %q\n", c.Kind, c.Name)
+			for _, f := range c.Fields {
+				writeField(b, f)
+			}
+		}
+		for _, s := range c.Schedules {
+			writeSchedule(b, s)
+		}
+	}
+}
+
+func writeField(b *strings.Builder, f FieldChange) {
+	switch {
+	case isNull(f.Before):
+		fmt.Fprintf(b, "    + %s = %s\n", f.Path, f.After)
+	case isNull(f.After):
+		fmt.Fprintf(b, "    - %s = %s\n", f.Path, f.Before)
+	default:
+		fmt.Fprintf(b, "    ~ %s: %s -> %s\n", f.Path, f.Before, f.After)
+	}
+}
+
+func isNull(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "null" }
+
+func writeSchedule(b *strings.Builder, s ScheduleChange) {
+	fmt.Fprintf(b, "    schedule[%d] next fires:\n", s.Index)
+	if s.Before != nil {
+		fmt.Fprintf(b, "      before: %s\n", describeFires(s.Before))
+	}
+	if s.After != nil {
+		fmt.Fprintf(b, "      after:  %s\n", describeFires(s.After))
+	}
+}
+
+// describeFires shows fire times in the schedule's zone and in UTC.
+func describeFires(v *ScheduleView) string {
+	head := fmt.Sprintf("%q in %s", v.Cron, v.Timezone)
+	if v.Error != "" {
+		return head + ": " + v.Error
+	}
+	if len(v.Next) == 0 {
+		return head + ": never fires"
+	}
+	loc, err := time.LoadLocation(v.Timezone)
+	if err != nil {
+		loc = time.UTC
+	}
+	parts := make([]string, len(v.Next))
+	for i, t := range v.Next {
+		parts[i] = fmt.Sprintf("%s (%s UTC)", t.In(loc).Format("Mon 2006-01-02 15:04 MST"), t.UTC().Format("15:04"))
+	}
+	return head + ": " + strings.Join(parts, ", ")
+}
+
+func describeRevision(r Revision) string {
+	s := shortRef(r.Ref)
+	if r.Message != "" {
+		first, _, _ := strings.Cut(r.Message, "\n")
+		s += fmt.Sprintf(" %q", first)
+	}
+	if r.Author != "" {
+		s += " by " + r.Author
+	}
+	return s
+}
+
+func shortRef(ref string) string {
+	if len(ref) == 40 {
+		return ref[:12]
+	}
+	return ref
+}
