@@ -1,0 +1,226 @@
+// Package executor runs jobs: it queues orchestration jobs, serializes jobs
+// of one configuration, runs the phases of a job one after another and the
+// tasks of a phase in parallel under a limit of processes, and records every
+// transition in the state before acting on it. One goroutine, the
+// dispatcher, owns every scheduling decision; task goroutines only run
+// processes and report back.
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/baton-dev/baton/clock"
+	"github.com/baton-dev/baton/spec"
+	"github.com/baton-dev/baton/state"
+)
+
+// Config wires an executor to its state, clock and process runner.
+type Config struct {
+	Store  *state.Store
+	Clock  clock.Clock
+	Runner Runner
+	// JobsDir holds a data directory and a log per task job.
+	JobsDir string
+	// LockPath is the file whose lock makes this the only process that
+	// executes jobs of the state.
+	LockPath string
+	// WakePath is touched when a job is submitted, so that an executor in
+	// another process picks it up at once.
+	WakePath string
+	// SourceDir returns the source root of a revision; "./" argv elements
+	// resolve against it. Nil leaves them relative to the job data dir.
+	SourceDir func(ctx context.Context, revision string) (string, error)
+	// Getenv resolves env() references; nil means os.LookupEnv.
+	Getenv func(string) (string, bool)
+	// Environ is the base environment of tasks; nil means os.Environ().
+	Environ []string
+	// MaxParallel overrides the project's max_parallel_jobs when > 0.
+	MaxParallel int
+	// KillGrace is the time between SIGTERM and SIGKILL (default 10 s).
+	KillGrace time.Duration
+	// LogLimit caps a task's log file (default 10 MiB).
+	LogLimit int64
+	// APIURL is given to tasks as BATON_API_URL when the API is served.
+	APIURL string
+	// Token returns the orchestration token given to tasks as BATON_TOKEN.
+	Token  func(ctx context.Context, orchestration string) (string, error)
+	Logger *slog.Logger
+}
+
+// Executor submits and runs jobs.
+type Executor struct {
+	cfg    Config
+	store  *state.Store
+	clock  clock.Clock
+	events chan event
+	// active is true while Run's dispatcher accepts events in this process.
+	active atomic.Bool
+
+	specMu  sync.Mutex
+	spec    *spec.Spec
+	specRev int64
+}
+
+// New returns an executor with defaults filled in.
+func New(cfg Config) *Executor {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real()
+	}
+	if cfg.Runner == nil {
+		cfg.Runner = OSRunner{}
+	}
+	if cfg.Getenv == nil {
+		cfg.Getenv = os.LookupEnv
+	}
+	if cfg.Environ == nil {
+		cfg.Environ = os.Environ()
+	}
+	if cfg.KillGrace <= 0 {
+		cfg.KillGrace = 10 * time.Second
+	}
+	if cfg.LogLimit <= 0 {
+		cfg.LogLimit = 10 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Executor{cfg: cfg, store: cfg.Store, clock: cfg.Clock, events: make(chan event, 256)}
+}
+
+type eventKind int
+
+const (
+	evSubmitted eventKind = iota
+	evWake
+	evCancel
+	evTaskDone
+)
+
+type event struct {
+	kind   eventKind
+	jobID  state.JobID
+	result taskResult
+}
+
+// notify tells the dispatcher of this process about a new job or a cancel,
+// or another process's dispatcher through the wake file.
+func (e *Executor) notify(ctx context.Context, ev event) {
+	if e.active.Load() {
+		select {
+		case e.events <- ev:
+		case <-ctx.Done():
+		}
+		return
+	}
+	if e.cfg.WakePath != "" {
+		touch(e.cfg.WakePath)
+	}
+}
+
+// Cancel asks for a job to end: tasks that did not start are skipped,
+// running ones get SIGTERM and, after the grace period, SIGKILL.
+func (e *Executor) Cancel(ctx context.Context, id state.JobID) (state.Job, error) {
+	job, err := e.store.Job(ctx, id)
+	if err != nil {
+		return state.Job{}, fmt.Errorf("read job %d: %w", id, err)
+	}
+	if job.Kind == state.KindTaskJob {
+		id = job.ParentID
+	}
+	job, err = e.store.RequestCancel(ctx, id)
+	if err != nil {
+		return state.Job{}, fmt.Errorf("cancel job %d: %w", id, err)
+	}
+	e.notify(ctx, event{kind: evCancel, jobID: id})
+	if !e.active.Load() {
+		if err := e.settleCancelled(ctx); err != nil {
+			return job, err
+		}
+		if job, err = e.store.Job(ctx, id); err != nil {
+			return job, fmt.Errorf("read job %d: %w", id, err)
+		}
+	}
+	return job, nil
+}
+
+// settleCancelled finishes cancelled jobs when no executor runs: nobody
+// else would. With an executor running, the wake file tells it instead.
+func (e *Executor) settleCancelled(ctx context.Context) error {
+	unlock, err := lockFile(e.cfg.LockPath)
+	if errors.Is(err, ErrBusy) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	d := newDispatcher(e)
+	if err := d.recover(ctx); err != nil {
+		return err
+	}
+	for _, r := range d.pending {
+		if r.job.CancelRequested {
+			r.cancelled = true
+			if err := d.finish(ctx, r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// RunOptions say how long Run runs.
+type RunOptions struct {
+	// UntilIdle makes Run return once no job is queued or running.
+	UntilIdle bool
+	// Grace is how long running tasks may go on after ctx ends before they
+	// are terminated.
+	Grace time.Duration
+}
+
+// ErrBusy means another process executes jobs of the same state.
+var ErrBusy = errors.New("another baton process is executing jobs for this state")
+
+// Run executes jobs until ctx ends (or the queue is empty, with UntilIdle).
+// It returns the top-level jobs that ended while it ran.
+func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error) {
+	unlock, err := lockFile(e.cfg.LockPath)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	var wake <-chan struct{}
+	if e.cfg.WakePath != "" {
+		w, stop, err := watchWake(e.cfg.WakePath)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+		wake = w
+	}
+	e.active.Store(true)
+	defer e.active.Store(false)
+	d := newDispatcher(e)
+	if err := d.recover(ctx); err != nil {
+		return nil, err
+	}
+	return d.loop(ctx, wake, opts)
+}
+
+func (e *Executor) maxParallel(s *spec.Spec) int {
+	if e.cfg.MaxParallel > 0 {
+		return e.cfg.MaxParallel
+	}
+	if s != nil && s.Project != nil && s.Project.MaxParallelJobs > 0 {
+		return s.Project.MaxParallelJobs
+	}
+	return runtime.NumCPU()
+}

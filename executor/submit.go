@@ -1,0 +1,346 @@
+package executor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/baton-dev/baton/spec"
+	"github.com/baton-dev/baton/state"
+)
+
+// Triggers say why a job was created (the job's "trigger" field).
+const (
+	TriggerManual   = "manual"
+	TriggerSchedule = "schedule"
+	TriggerEvent    = "event"
+	TriggerRetry    = "retry"
+	TriggerAPI      = "api"
+	// TriggerTask marks the job of an orchestration that a task of another
+	// orchestration runs.
+	TriggerTask = "task"
+)
+
+// Skip reasons of task jobs that never ran.
+const (
+	reasonInactive    = "skipped: the task is inactive (enabled = false)"
+	reasonDeselected  = "skipped: not selected for this run"
+	reasonPhaseFailed = "skipped: an earlier phase failed"
+	reasonCancelled   = "skipped: the job was cancelled"
+	reasonStopped     = "skipped: the executor stopped"
+)
+
+// ErrUnknownOrchestration means a run names an orchestration that is not
+// in the applied revision.
+var ErrUnknownOrchestration = errors.New("unknown orchestration")
+
+// errNothingApplied means the state has no revision yet.
+var errNothingApplied = errors.New("nothing is applied yet; run baton apply (or baton reconcile --once) first")
+
+// Request asks for one run of an orchestration.
+type Request struct {
+	Orchestration string
+	// Only selects tasks by name; empty means every active task.
+	Only []string
+	// Skip deselects tasks by name.
+	Skip []string
+	// Parameters are per-task overrides, deep-merged over the task's.
+	Parameters map[string]map[string]any
+	// Trigger is one of the Trigger constants.
+	Trigger     string
+	TriggeredBy string
+	// NotifyTo is who hears of a manual run (an e-mail address).
+	NotifyTo string
+	RetryOf  state.JobID
+	// parentTask is set for the job of a task that runs an orchestration.
+	parentTask state.JobID
+}
+
+// TaskSpec is what a task job runs, fixed when the job is created so that a
+// job runs with the revision it was created with.
+type TaskSpec struct {
+	// Argv is the command; elements starting with "./" resolve against the
+	// source root of the revision.
+	Argv []string `json:"argv,omitempty"`
+	// Parameters are the configuration's parameters with the task's merged
+	// over them; env references are kept and resolved at start.
+	Parameters        map[string]any      `json:"parameters,omitempty"`
+	Env               map[string]spec.Env `json:"env,omitempty"`
+	Timeout           spec.Duration       `json:"timeout,omitempty"`
+	ContinueOnFailure bool                `json:"continue_on_failure,omitempty"`
+	// Orchestration is set when the task runs another orchestration.
+	Orchestration string   `json:"orchestration,omitempty"`
+	Outputs       []string `json:"outputs,omitempty"`
+}
+
+// RunSpec is what an orchestration job keeps of its orchestration.
+type RunSpec struct {
+	OnOverlap spec.OnOverlap `json:"on_overlap"`
+	Notify    []spec.Notify  `json:"notify,omitempty"`
+}
+
+// SerialKey is the key under which jobs are serialized: jobs of one
+// configuration never overlap, and an orchestration is a configuration too.
+func SerialKey(kind, name string) string { return kind + ":" + name }
+
+// applied returns the applied spec and the revision it came from.
+func (e *Executor) applied(ctx context.Context) (*spec.Spec, string, error) {
+	rev, err := e.store.CurrentRevision(ctx)
+	if err != nil {
+		if errors.Is(err, state.ErrNoRevision) {
+			return nil, "", errNothingApplied
+		}
+		return nil, "", fmt.Errorf("read applied revision: %w", err)
+	}
+	e.specMu.Lock()
+	defer e.specMu.Unlock()
+	if e.specRev == rev.ID && e.spec != nil {
+		return e.spec, rev.Ref, nil
+	}
+	objs, err := e.store.AppliedObjects(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("read applied objects: %w", err)
+	}
+	s, err := spec.FromObjects(objs)
+	if err != nil {
+		return nil, "", fmt.Errorf("decode applied objects: %w", err)
+	}
+	e.spec, e.specRev = s, rev.ID
+	return s, rev.Ref, nil
+}
+
+// Submit records a new job of an orchestration, with one task job per task
+// (skipped ones already marked with their reason), and wakes the dispatcher.
+func (e *Executor) Submit(ctx context.Context, req Request) (state.Job, error) {
+	s, revision, err := e.applied(ctx)
+	if err != nil {
+		return state.Job{}, err
+	}
+	orch, tasks, err := buildJob(s, revision, req, e.clock.Now().UTC())
+	if err != nil {
+		return state.Job{}, err
+	}
+	job, err := e.store.CreateJob(ctx, orch, tasks)
+	if err != nil {
+		return state.Job{}, fmt.Errorf("record job of %s: %w", req.Orchestration, err)
+	}
+	e.notify(ctx, event{kind: evSubmitted, jobID: job.ID})
+	return job, nil
+}
+
+// buildJob turns a request into the rows of a new job. It is pure, so that
+// selection rules are tested without a database.
+func buildJob(s *spec.Spec, revision string, req Request, now time.Time) (state.NewJob, []state.NewJob, error) {
+	var o *spec.Orchestration
+	for _, c := range s.Orchestrations {
+		if c.Name == req.Orchestration {
+			o = c
+		}
+	}
+	if o == nil {
+		names := make([]string, 0, len(s.Orchestrations))
+		for _, c := range s.Orchestrations {
+			names = append(names, c.Name)
+		}
+		hint := "baton jobs lists past runs; the applied orchestrations are: " + strings.Join(names, ", ")
+		if sug := spec.Suggest(req.Orchestration, names); sug != "" {
+			hint = fmt.Sprintf("did you mean %q?", sug)
+		}
+		return state.NewJob{}, nil, fmt.Errorf("%w %q in the applied revision; %s", ErrUnknownOrchestration, req.Orchestration, hint)
+	}
+	if err := checkTaskNames(o, req); err != nil {
+		return state.NewJob{}, nil, err
+	}
+	configurations := map[string]*spec.Configuration{}
+	for _, c := range s.Configurations {
+		configurations[c.Name] = c
+	}
+	components := map[string]*spec.Component{}
+	for _, c := range s.Components {
+		components[c.Name] = c
+	}
+	runSpec, err := json.Marshal(RunSpec{OnOverlap: o.OnOverlap, Notify: o.Notify})
+	if err != nil {
+		return state.NewJob{}, nil, fmt.Errorf("encode run spec: %w", err)
+	}
+	orch := state.NewJob{
+		Kind:          state.KindOrchestrationJob,
+		ParentTaskID:  req.parentTask,
+		Orchestration: o.Name,
+		SerialKey:     SerialKey("orchestration", o.Name),
+		Status:        state.JobCreated,
+		Trigger:       req.Trigger,
+		TriggeredBy:   req.TriggeredBy,
+		NotifyTo:      req.NotifyTo,
+		Revision:      revision,
+		RetryOf:       req.RetryOf,
+		Spec:          runSpec,
+		Selected:      true,
+		CreatedAt:     now,
+	}
+	var tasks []state.NewJob
+	for pi, ph := range o.Phases {
+		for ti, t := range ph.Tasks {
+			ts := TaskSpec{ContinueOnFailure: t.ContinueOnFailure, Orchestration: t.Orchestration}
+			key := SerialKey("orchestration", t.Orchestration)
+			if t.Configuration != "" {
+				c := configurations[t.Configuration]
+				if c == nil {
+					return state.NewJob{}, nil, fmt.Errorf("task %q: configuration %q is not applied", t.Name, t.Configuration)
+				}
+				ts.Argv, ts.Timeout = c.Command, c.Timeout
+				if comp := components[c.Component]; comp != nil && len(ts.Argv) == 0 {
+					ts.Argv = comp.Command
+				}
+				if comp := components[c.Component]; comp != nil && ts.Timeout == 0 {
+					ts.Timeout = comp.Timeout
+				}
+				ts.Parameters = spec.MergeParameters(spec.MergeParameters(c.Parameters, t.Parameters), req.Parameters[t.Name])
+				ts.Env, ts.Outputs = c.Env, c.Outputs
+				key = SerialKey("configuration", c.Name)
+			}
+			b, err := json.Marshal(ts)
+			if err != nil {
+				return state.NewJob{}, nil, fmt.Errorf("encode task %q: %w", t.Name, err)
+			}
+			nj := state.NewJob{
+				Kind:          state.KindTaskJob,
+				Orchestration: o.Name,
+				Phase:         ph.Name,
+				PhaseIndex:    pi,
+				Task:          t.Name,
+				TaskIndex:     ti,
+				Configuration: t.Configuration,
+				SerialKey:     key,
+				Status:        state.JobCreated,
+				Trigger:       req.Trigger,
+				TriggeredBy:   req.TriggeredBy,
+				Revision:      revision,
+				Spec:          b,
+				Selected:      true,
+				CreatedAt:     now,
+			}
+			switch {
+			case !t.Enabled:
+				nj.Status, nj.Message, nj.Selected = state.JobSkipped, reasonInactive, false
+			case !selected(t.Name, req):
+				nj.Status, nj.Message, nj.Selected = state.JobSkipped, reasonDeselected, false
+			}
+			tasks = append(tasks, nj)
+		}
+	}
+	return orch, tasks, nil
+}
+
+func selected(task string, req Request) bool {
+	if len(req.Only) > 0 && !slices.Contains(req.Only, task) {
+		return false
+	}
+	return !slices.Contains(req.Skip, task)
+}
+
+// checkTaskNames refuses a selection that names tasks the orchestration does
+// not have: a typo must not silently run everything.
+func checkTaskNames(o *spec.Orchestration, req Request) error {
+	var names []string
+	for _, ph := range o.Phases {
+		for _, t := range ph.Tasks {
+			names = append(names, t.Name)
+		}
+	}
+	var unknown []string
+	for _, list := range [][]string{req.Only, req.Skip, keysOf(req.Parameters)} {
+		for _, n := range list {
+			if !slices.Contains(names, n) {
+				unknown = append(unknown, n)
+			}
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	hint := ""
+	if s := spec.Suggest(unknown[0], names); s != "" {
+		hint = fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return fmt.Errorf("orchestration %q has no task %s%s; its tasks are: %s", o.Name, strings.Join(quoteAll(unknown), ", "), hint, strings.Join(quoteAll(names), ", "))
+}
+
+func keysOf[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func quoteAll(in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
+
+// RetrySelection is the default selection of a retry: the failed tasks and
+// every task of failed or not-executed phases, except tasks that succeeded
+// and tasks that are inactive.
+func RetrySelection(job state.Job) []string {
+	failedPhase := map[int]bool{}
+	ranPhase := map[int]bool{}
+	for _, t := range job.Tasks {
+		switch t.Status {
+		case state.JobError, state.JobTerminated, state.JobCancelled:
+			failedPhase[t.PhaseIndex] = true
+			ranPhase[t.PhaseIndex] = true
+		case state.JobSuccess, state.JobWarning, state.JobProcessing:
+			ranPhase[t.PhaseIndex] = true
+		}
+	}
+	var out []string
+	for _, t := range job.Tasks {
+		switch {
+		case t.Message == reasonInactive:
+			continue
+		case t.Status == state.JobSuccess || t.Status == state.JobWarning:
+			continue
+		case failedPhase[t.PhaseIndex] || !ranPhase[t.PhaseIndex]:
+			out = append(out, t.Task)
+		}
+	}
+	return out
+}
+
+// Retry creates a new job of a finished job's orchestration that runs the
+// given tasks, or the default selection when tasks is empty.
+func (e *Executor) Retry(ctx context.Context, id state.JobID, tasks []string, triggeredBy string) (state.Job, error) {
+	job, err := e.store.Job(ctx, id)
+	if err != nil {
+		return state.Job{}, fmt.Errorf("read job %d: %w", id, err)
+	}
+	if job.Kind != state.KindOrchestrationJob {
+		return state.Job{}, fmt.Errorf("job %d is a task of job %d; retry the orchestration job", id, job.ParentID)
+	}
+	if !job.Status.Terminal() {
+		return state.Job{}, fmt.Errorf("job %d is still %s; wait for it to end or cancel it first", id, job.Status)
+	}
+	if len(tasks) == 0 {
+		tasks = RetrySelection(job)
+		if len(tasks) == 0 {
+			return state.Job{}, fmt.Errorf("job %d has nothing to retry: every task succeeded or is inactive; pass --tasks or --all to run tasks again", id)
+		}
+	}
+	return e.Submit(ctx, Request{
+		Orchestration: job.Orchestration,
+		Only:          tasks,
+		Trigger:       TriggerRetry,
+		TriggeredBy:   triggeredBy,
+		NotifyTo:      job.NotifyTo,
+		RetryOf:       job.ID,
+	})
+}

@@ -1,0 +1,229 @@
+package executor
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/baton-dev/baton/spec"
+	"github.com/baton-dev/baton/state"
+)
+
+// taskStart is what a task goroutine needs; it never touches dispatcher
+// state.
+type taskStart struct {
+	job    state.Job
+	spec   TaskSpec
+	runID  state.JobID
+	stop   <-chan struct{}
+	reason *stopReason // read only after stop is closed
+}
+
+type taskResult struct {
+	jobID    state.JobID
+	status   state.JobStatus
+	message  string
+	exitCode *int
+	pid      *int
+}
+
+// execute runs one task process to its end and says how it ended.
+func (e *Executor) execute(ctx context.Context, t taskStart) taskResult {
+	res := taskResult{jobID: t.job.ID}
+	fail := func(format string, args ...any) taskResult {
+		res.status, res.message = state.JobError, "error: "+fmt.Sprintf(format, args...)
+		return res
+	}
+	dataDir := filepath.Join(e.cfg.JobsDir, strconv.FormatInt(int64(t.job.ID), 10))
+	if err := os.MkdirAll(e.cfg.JobsDir, 0o700); err != nil {
+		return fail("create jobs dir: %v", err)
+	}
+	log, err := newCappedLog(e.logPath(t.job.ID), e.cfg.LogLimit)
+	if err != nil {
+		return fail("%v", err)
+	}
+	cmd, err := e.prepare(ctx, t, dataDir)
+	if err != nil {
+		fmt.Fprintf(log, "baton: %v\n", err)
+		log.Close()
+		return fail("%v", err)
+	}
+	cmd.Log = log
+	proc, err := e.cfg.Runner.Start(ctx, cmd)
+	if err != nil {
+		fmt.Fprintf(log, "baton: %v\n", err)
+		log.Close()
+		return fail("%v; check the command of configuration %q", err, t.job.Configuration)
+	}
+	pid := proc.PID()
+	res.pid = &pid
+	// The pid file lets the next executor kill what is left of the process
+	// group if this one dies: the parent-death signal reaches only the
+	// task's own process, not the processes it started.
+	pidFile := e.pidPath(t.job.ID)
+	_ = os.WriteFile(pidFile, []byte(strconv.Itoa(pid)), 0o600)
+	defer os.Remove(pidFile)
+	type exit struct {
+		code int
+		err  error
+	}
+	waited := make(chan exit, 1)
+	go func() {
+		code, err := proc.Wait()
+		waited <- exit{code, err}
+	}()
+	var timeout <-chan time.Time
+	if t.spec.Timeout > 0 {
+		timer := e.clock.NewTimer(t.spec.Timeout.Std())
+		defer timer.Stop()
+		timeout = timer.C()
+	}
+	var x exit
+	select {
+	case x = <-waited:
+	case <-timeout:
+		proc.Stop(e.cfg.KillGrace)
+		x = <-waited
+		res.status, res.message = state.JobTerminated, fmt.Sprintf("terminated: timed out after %s", t.spec.Timeout)
+	case <-t.stop:
+		proc.Stop(e.cfg.KillGrace)
+		x = <-waited
+		if *t.reason == stopCancel {
+			res.status, res.message = state.JobCancelled, "cancelled"
+		} else {
+			res.status, res.message = state.JobTerminated, "terminated: the executor stopped"
+		}
+	}
+	if err := log.Close(); err != nil && x.err == nil {
+		x.err = err
+	}
+	res.exitCode = &x.code
+	if res.status != "" {
+		return res
+	}
+	switch {
+	case x.err != nil:
+		return fail("%v", x.err)
+	case x.code == 0:
+		res.status = state.JobSuccess
+	case x.code < 0:
+		res.status, res.message = state.JobError, "error: killed by a signal"
+	default:
+		res.status, res.message = state.JobError, fmt.Sprintf("error: exit code %d", x.code)
+	}
+	return res
+}
+
+// logPath is where a task job's output goes: next to, not inside, its data
+// dir, so the task cannot clobber it.
+func (e *Executor) logPath(id state.JobID) string {
+	return filepath.Join(e.cfg.JobsDir, strconv.FormatInt(int64(id), 10)+".log")
+}
+
+func (e *Executor) pidPath(id state.JobID) string {
+	return filepath.Join(e.cfg.JobsDir, strconv.FormatInt(int64(id), 10)+".pid")
+}
+
+// killLeftovers kills the process group of a task that was running when
+// its executor died, so that nothing it started outlives it.
+func (e *Executor) killLeftovers(id state.JobID) {
+	b, err := os.ReadFile(e.pidPath(id))
+	if err != nil {
+		return
+	}
+	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 {
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+	}
+	os.Remove(e.pidPath(id))
+}
+
+// prepare creates the job's data dir with config.json and builds the
+// command: argv resolved, environment per DESIGN section 3.
+func (e *Executor) prepare(ctx context.Context, t taskStart, dataDir string) (Command, error) {
+	params, err := spec.ResolveEnv(t.spec.Parameters, e.cfg.Getenv)
+	if err != nil {
+		return Command{}, fmt.Errorf("parameters: %w; export it in baton's environment", err)
+	}
+	if params == nil {
+		params = map[string]any{}
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return Command{}, fmt.Errorf("create job data dir: %w", err)
+	}
+	config, err := json.MarshalIndent(map[string]any{"parameters": params, "action": "run"}, "", "  ")
+	if err != nil {
+		return Command{}, fmt.Errorf("encode config.json: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dataDir, "config.json"), config, 0o600); err != nil {
+		return Command{}, fmt.Errorf("write config.json: %w", err)
+	}
+	sourceDir := ""
+	if e.cfg.SourceDir != nil {
+		if sourceDir, err = e.cfg.SourceDir(ctx, t.job.Revision); err != nil {
+			return Command{}, fmt.Errorf("source of revision %s: %w", t.job.Revision, err)
+		}
+	}
+	argv := make([]string, len(t.spec.Argv))
+	for i, a := range t.spec.Argv {
+		if strings.HasPrefix(a, "./") && sourceDir != "" {
+			a = filepath.Join(sourceDir, a)
+		}
+		argv[i] = a
+	}
+	env := slicesClone(e.cfg.Environ)
+	var missing []string
+	names := make([]string, 0, len(t.spec.Env))
+	for name := range t.spec.Env {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v := t.spec.Env[name]
+		if v.FromEnv != "" {
+			val, ok := e.cfg.Getenv(v.FromEnv)
+			if !ok {
+				missing = append(missing, v.FromEnv)
+				continue
+			}
+			env = append(env, name+"="+val)
+			continue
+		}
+		env = append(env, name+"="+v.Value)
+	}
+	if len(missing) > 0 {
+		return Command{}, fmt.Errorf("environment variable(s) %s not set; export them in baton's environment", strings.Join(missing, ", "))
+	}
+	env = append(env,
+		"BATON_JOB_ID="+strconv.FormatInt(int64(t.job.ID), 10),
+		"BATON_RUN_ID="+strconv.FormatInt(int64(t.runID), 10),
+		"BATON_ORCHESTRATION="+t.job.Orchestration,
+		"BATON_TASK="+t.job.Task,
+		"BATON_CONFIGURATION="+t.job.Configuration,
+		"BATON_DATA_DIR="+dataDir,
+		"BATON_SOURCE_DIR="+sourceDir,
+	)
+	if e.cfg.APIURL != "" {
+		env = append(env, "BATON_API_URL="+e.cfg.APIURL)
+	}
+	if e.cfg.Token != nil {
+		tok, err := e.cfg.Token(ctx, t.job.Orchestration)
+		if err != nil {
+			return Command{}, fmt.Errorf("orchestration token: %w", err)
+		}
+		env = append(env, "BATON_TOKEN="+tok)
+	}
+	return Command{Argv: argv, Dir: dataDir, Env: env}, nil
+}
+
+func slicesClone(in []string) []string {
+	out := make([]string, len(in), len(in)+16)
+	copy(out, in)
+	return out
+}
