@@ -148,6 +148,18 @@ type Schedule struct {
 	Timezone string `json:"timezone,omitempty"`
 }
 
+// Zone is the IANA zone the schedule fires in: its own, else the project's
+// (projectZone), else UTC.
+func (s Schedule) Zone(projectZone string) string {
+	switch {
+	case s.Timezone != "":
+		return s.Timezone
+	case projectZone != "":
+		return projectZone
+	}
+	return "UTC"
+}
+
 // Trigger fires an orchestration once all its tables were updated since its
 // last execution, ignoring updates within Cooldown after that execution.
 type Trigger struct {

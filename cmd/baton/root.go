@@ -77,6 +77,11 @@ func newRootCommand(g *globals) *cobra.Command {
 	root.AddCommand(
 		newValidateCommand(g),
 		newFmtCommand(g),
+		newPlanCommand(g),
+		newApplyCommand(g),
+		newReconcileCommand(g),
+		newRunCommand(g),
+		newJobsCommand(g),
 	)
 	return root
 }

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/baton-dev/baton/reconciler"
+)
+
+func newPlanCommand(g *globals) *cobra.Command {
+	var (
+		format           string
+		detailedExitcode bool
+		base, head       string
+	)
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what apply would change",
+		Long: `Plan fetches the source and compares its current revision with the applied
+state. With --base (and optionally --head) it compares two revisions of a Git
+source instead, without touching the state: the pull-request review.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != "text" && format != "json" && format != "markdown" {
+				return &exitError{code: exitFailure, err: fmt.Errorf("--format %q: use text, json or markdown", format)}
+			}
+			if head != "" && base == "" {
+				return &exitError{code: exitFailure, err: errors.New("--head needs --base")}
+			}
+			rec, done, err := g.newReconciler(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			var plan *reconciler.Plan
+			if base != "" {
+				plan, err = rec.PlanRevisions(cmd.Context(), base, head)
+			} else {
+				plan, err = rec.Plan(cmd.Context())
+			}
+			if plan != nil {
+				if werr := writePlan(g, plan, format); werr != nil {
+					return werr
+				}
+			}
+			if err != nil {
+				if errors.Is(err, reconciler.ErrInvalidRevision) && format == "text" {
+					plan.Diagnostics.WriteText(g.stderr)
+				}
+				return &exitError{code: exitFailure, err: err}
+			}
+			if detailedExitcode && plan.HasChanges() {
+				return &exitError{code: exitChanges}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&format, "format", "text", "output format: text, json or markdown")
+	f.BoolVar(&detailedExitcode, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
+	f.StringVar(&base, "base", "", "compare this revision of the Git source (commit, branch or tag) ...")
+	f.StringVar(&head, "head", "", "... with this one (default: the current revision of --ref)")
+	return cmd
+}
+
+func writePlan(g *globals, plan *reconciler.Plan, format string) error {
+	var err error
+	switch format {
+	case "json":
+		err = plan.WriteJSON(g.stdout)
+	case "markdown":
+		err = plan.WriteMarkdown(g.stdout)
+	default:
+		if plan.Changes == nil && plan.Diagnostics.HasErrors() {
+			return nil // the diagnostics say it all
+		}
+		err = plan.WriteText(g.stdout)
+	}
+	if err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/state"
+)
+
+func newRunCommand(g *globals) *cobra.Command {
+	var (
+		only, skip []string
+		params     []string
+		detach     bool
+		asJSON     bool
+		notify     string
+	)
+	cmd := &cobra.Command{
+		Use:   "run NAME",
+		Short: "Run an orchestration now and follow its progress",
+		Long: `Run queues a manual job of the orchestration NAME of the applied revision.
+Without --detach it follows the job: when no other baton process executes
+jobs for this state, this one does; progress goes to stderr, and the exit code
+is 1 when the job ends error, cancelled or terminated.
+
+--param TASK.KEY=VALUE overrides a task parameter (VALUE is JSON, or a string).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			overrides, err := parseParams(params)
+			if err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			st, err := g.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ex := g.newExecutor(st, nil)
+			job, err := ex.Submit(ctx, executor.Request{
+				Orchestration: args[0],
+				Only:          only,
+				Skip:          skip,
+				Parameters:    overrides,
+				Trigger:       executor.TriggerManual,
+				TriggeredBy:   currentUser(),
+				NotifyTo:      notify,
+			})
+			if err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+			if detach {
+				return g.reportDetached(job, asJSON)
+			}
+			return g.executeAndFollow(ctx, st, ex, job.ID, asJSON)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&only, "only", nil, "run only these tasks (comma-separated names)")
+	f.StringSliceVar(&skip, "skip", nil, "do not run these tasks")
+	f.StringArrayVar(&params, "param", nil, "override a task parameter: TASK.KEY=VALUE (repeatable)")
+	f.BoolVar(&detach, "detach", false, "queue the job and return at once")
+	f.BoolVar(&asJSON, "json", false, "print the job as JSON")
+	f.StringVar(&notify, "notify", "", "e-mail address to notify when the job ends")
+	return cmd
+}
+
+func (g *globals) reportDetached(job state.Job, asJSON bool) error {
+	if asJSON {
+		return writeJSON(g.stdout, job)
+	}
+	fmt.Fprintf(g.stdout, "%d\n", job.ID)
+	if !executor.Executing(g.lockPath()) {
+		fmt.Fprintf(g.stderr, "baton: job %d is queued, but no baton process executes jobs for %s; it runs at the next baton watch or reconcile --once\n", job.ID, g.state)
+	} else {
+		fmt.Fprintf(g.stderr, "baton: job %d is queued; follow it with baton jobs show %d\n", job.ID, job.ID)
+	}
+	return nil
+}
+
+// executeAndFollow runs the executor in this process unless another one
+// executes jobs for the state, and follows the job until it ends.
+func (g *globals) executeAndFollow(ctx context.Context, st *state.Store, ex *executor.Executor, id state.JobID, asJSON bool) error {
+	runErr := make(chan error, 1)
+	go func() {
+		_, err := ex.Run(ctx, executor.RunOptions{UntilIdle: true})
+		if errors.Is(err, executor.ErrBusy) {
+			err = nil // the other process runs it; we only follow
+		}
+		runErr <- err
+	}()
+	job, err := follow(ctx, st, id, newProgress(g.stderr), runErr)
+	if err != nil {
+		return &exitError{code: exitFailure, err: err}
+	}
+	if asJSON {
+		if err := writeJSON(g.stdout, job); err != nil {
+			return err
+		}
+	} else {
+		writeSummary(g.stderr, job)
+	}
+	if failedStatus(job.Status) {
+		return &exitError{code: exitFailure}
+	}
+	return nil
+}
+
+// follow polls the job until it ends, reporting changes. It also ends when
+// the local executor fails.
+func follow(ctx context.Context, st *state.Store, id state.JobID, p *progress, runErr <-chan error) (state.Job, error) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		job, err := st.Job(context.WithoutCancel(ctx), id)
+		if err != nil {
+			return state.Job{}, fmt.Errorf("read job %d: %w", id, err)
+		}
+		p.update(job)
+		if job.Status.Terminal() {
+			return job, nil
+		}
+		select {
+		case err := <-runErr:
+			if err != nil {
+				return job, fmt.Errorf("executor: %w", err)
+			}
+			runErr = nil
+		case <-tick.C:
+		}
+	}
+}
+
+func failedStatus(s state.JobStatus) bool {
+	return s == state.JobError || s == state.JobCancelled || s == state.JobTerminated
+}
+
+// progress prints a job's changes, phase by phase, to a terminal or log.
+type progress struct {
+	w      io.Writer
+	color  bool
+	seen   map[state.JobID]state.JobStatus
+	phase  string
+	header bool
+}
+
+func newProgress(w io.Writer) *progress {
+	return &progress{w: w, color: isTerminal(w), seen: map[state.JobID]state.JobStatus{}}
+}
+
+func (p *progress) update(job state.Job) {
+	if !p.header {
+		fmt.Fprintf(p.w, "job %d: %s (%s, revision %s)\n", job.ID, job.Orchestration, job.Trigger, shortRevision(job.Revision))
+		p.header = true
+	}
+	if p.seen[job.ID] != job.Status && (job.Status == state.JobWaiting) {
+		fmt.Fprintf(p.w, "  waiting for another job of %s to end\n", job.Orchestration)
+	}
+	p.seen[job.ID] = job.Status
+	for _, t := range job.Tasks {
+		if p.seen[t.ID] == t.Status || t.Status == state.JobCreated {
+			p.seen[t.ID] = t.Status
+			continue
+		}
+		p.seen[t.ID] = t.Status
+		if t.Phase != p.phase {
+			p.phase = t.Phase
+			fmt.Fprintf(p.w, "  phase %s\n", t.Phase)
+		}
+		line := fmt.Sprintf("    %-30s %s", t.Task, p.paint(t.Status))
+		if t.Status.Terminal() && !t.StartedAt.IsZero() {
+			line += "  " + duration(t.StartedAt, t.FinishedAt)
+		}
+		if t.Message != "" && t.Status != state.JobSuccess {
+			line += "  " + t.Message
+		}
+		fmt.Fprintln(p.w, line)
+	}
+}
+
+func (p *progress) paint(s state.JobStatus) string {
+	text := fmt.Sprintf("%-10s", s)
+	if !p.color {
+		return text
+	}
+	code := map[state.JobStatus]string{
+		state.JobSuccess: "32", state.JobWarning: "33", state.JobError: "31",
+		state.JobTerminated: "31", state.JobCancelled: "35", state.JobProcessing: "36", state.JobWaiting: "90", state.JobSkipped: "90",
+	}[s]
+	if code == "" {
+		return text
+	}
+	return "\x1b[" + code + "m" + text + "\x1b[0m"
+}
+
+func writeSummary(w io.Writer, job state.Job) {
+	counts := map[state.JobStatus]int{}
+	for _, t := range job.Tasks {
+		counts[t.Status]++
+	}
+	var parts []string
+	for _, s := range []state.JobStatus{state.JobSuccess, state.JobWarning, state.JobError, state.JobTerminated, state.JobCancelled, state.JobSkipped} {
+		if counts[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+		}
+	}
+	fmt.Fprintf(w, "job %d ended %s in %s (tasks: %s)\n", job.ID, job.Status, duration(job.StartedAt, job.FinishedAt), strings.Join(parts, ", "))
+	if job.Message != "" && job.Status != state.JobSuccess {
+		fmt.Fprintf(w, "  %s\n", job.Message)
+	}
+	if failedStatus(job.Status) {
+		fmt.Fprintf(w, "  logs: baton jobs logs %d; retry the failed tasks: baton jobs retry %d\n", job.ID, job.ID)
+	}
+}
+
+func duration(from, to time.Time) string {
+	if from.IsZero() {
+		return "-"
+	}
+	if to.IsZero() {
+		to = time.Now()
+	}
+	return to.Sub(from).Round(time.Millisecond).String()
+}
+
+func shortRevision(r string) string {
+	if len(r) > 12 && !strings.HasPrefix(r, "sha256:") {
+		return r[:12]
+	}
+	return r
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write JSON: %w", err)
+	}
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0 && os.Getenv("NO_COLOR") == ""
+}
+
+func currentUser() string {
+	for _, k := range []string{"BATON_USER", "USER", "LOGNAME"} {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+	}
+	return "cli"
+}
+
+// parseParams reads TASK.KEY=VALUE overrides; VALUE is JSON when it
+// parses as JSON, else a string.
+func parseParams(in []string) (map[string]map[string]any, error) {
+	out := map[string]map[string]any{}
+	for _, p := range in {
+		key, value, ok := strings.Cut(p, "=")
+		task, name, ok2 := strings.Cut(key, ".")
+		if !ok || !ok2 || task == "" || name == "" {
+			return nil, fmt.Errorf("--param %q: write TASK.KEY=VALUE, e.g. --param adform.since=-7d", p)
+		}
+		var v any
+		if err := json.Unmarshal([]byte(value), &v); err != nil {
+			v = value
+		}
+		if out[task] == nil {
+			out[task] = map[string]any{}
+		}
+		out[task][name] = v
+	}
+	return out, nil
+}

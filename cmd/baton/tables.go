@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/state"
+)
+
+func newTablesCommand(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "tables",
+		Short: "List tables and their last update",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := g.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			tables, err := st.Tables(cmd.Context())
+			if err != nil {
+				return fmt.Errorf("list tables: %w", err)
+			}
+			if asJSON {
+				if tables == nil {
+					tables = []state.TableState{}
+				}
+				return writeJSON(g.stdout, tables)
+			}
+			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "TABLE\tUPDATED\tSOURCE")
+			for _, t := range tables {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", t.ID, t.UpdatedAt.UTC().Format(time.RFC3339), t.Source)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.AddCommand(newTablesTouchCommand(g))
+	return cmd
+}
+
+func newTablesTouchCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "touch ID...",
+		Short: "Record that tables were updated, which may fire event triggers",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := g.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			now := time.Now().UTC()
+			updates := make([]state.TableUpdate, len(args))
+			for i, id := range args {
+				updates[i] = state.TableUpdate{Table: id, At: now, Source: "cli"}
+			}
+			if err := st.RecordTableUpdates(cmd.Context(), updates...); err != nil {
+				return fmt.Errorf("record table updates: %w", err)
+			}
+			// A running watcher evaluates its triggers when woken.
+			executor.Wake(g.wakePath())
+			fmt.Fprintf(g.stderr, "baton: recorded an update of %d table(s)\n", len(args))
+			return nil
+		},
+	}
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/baton-dev/baton/clock"
+	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/reconciler"
+	"github.com/baton-dev/baton/state"
+)
+
+// openStore opens the state database named by --state.
+func (g *globals) openStore(ctx context.Context) (*state.Store, error) {
+	st, err := state.Open(ctx, g.state)
+	if err != nil {
+		return nil, fmt.Errorf("open state %s: %w", g.state, err)
+	}
+	return st, nil
+}
+
+// openSource opens --source; Git clones are cached next to the state file.
+func (g *globals) openSource() (reconciler.Source, error) {
+	return g.openSourceAt(g.source)
+}
+
+func (g *globals) openSourceAt(location string) (reconciler.Source, error) {
+	return reconciler.Open(reconciler.Options{
+		Location: location,
+		Ref:      g.ref,
+		Path:     g.path,
+		CacheDir: filepath.Join(filepath.Dir(g.state), "git"),
+		Getenv:   os.Getenv,
+	})
+}
+
+// newReconciler opens the state and the source together.
+func (g *globals) newReconciler(ctx context.Context) (*reconciler.Reconciler, func(), error) {
+	src, err := g.openSource()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := g.openStore(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &reconciler.Reconciler{Source: src, Store: st, Clock: clock.Real()}, func() { st.Close() }, nil
+}
+
+// Files next to the state: the executor lock, the wake file that tells a
+// running executor about new jobs, and the job data dirs and logs.
+func (g *globals) lockPath() string { return g.state + ".lock" }
+func (g *globals) wakePath() string { return g.state + ".wake" }
+func (g *globals) jobsDir() string  { return filepath.Join(filepath.Dir(g.state), "jobs") }
+
+// newExecutor wires an executor to the state. Task argv elements starting
+// with "./" resolve against the source root of the job's revision: src when
+// given, else the source recorded with the applied revision.
+func (g *globals) newExecutor(st *state.Store, src reconciler.Source) *executor.Executor {
+	var once sync.Once
+	var openErr error
+	sourceDir := func(ctx context.Context, revision string) (string, error) {
+		once.Do(func() {
+			if src != nil {
+				return
+			}
+			cur, err := st.CurrentRevision(ctx)
+			if err != nil {
+				openErr = fmt.Errorf("read applied revision: %w", err)
+				return
+			}
+			src, openErr = g.openSourceAt(cur.Source)
+		})
+		if openErr != nil {
+			return "", openErr
+		}
+		return src.Root(ctx, revision)
+	}
+	return executor.New(executor.Config{
+		Store:     st,
+		Clock:     clock.Real(),
+		Runner:    executor.OSRunner{},
+		JobsDir:   g.jobsDir(),
+		LockPath:  g.lockPath(),
+		WakePath:  g.wakePath(),
+		SourceDir: sourceDir,
+		Logger:    g.logger(),
+	})
+}
+
+// logger writes warnings and errors of background work to stderr.
+func (g *globals) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
