@@ -166,30 +166,61 @@ func (g *GitSource) open() (*git.Repository, error) {
 // Fetch asks the remote where the ref points, fetches only when that commit
 // is not in the cache yet, and reads the files of that commit.
 func (g *GitSource) Fetch(ctx context.Context) (Snapshot, error) {
-	repo, err := g.open()
+	repo, hash, err := g.head(ctx)
 	if err != nil {
 		return Snapshot{}, err
+	}
+	return g.snapshot(repo, hash)
+}
+
+// Head is Fetch without reading the files: enough to see that nothing
+// changed.
+func (g *GitSource) Head(ctx context.Context) (Revision, error) {
+	repo, hash, err := g.head(ctx)
+	if err != nil {
+		return Revision{}, err
+	}
+	commit, err := repo.CommitObject(hash)
+	if err != nil {
+		return Revision{}, fmt.Errorf("read commit %s of %s: %w", hash, g.url, err)
+	}
+	return commitRevision(commit), nil
+}
+
+func (g *GitSource) head(ctx context.Context) (*git.Repository, plumbing.Hash, error) {
+	repo, err := g.open()
+	if err != nil {
+		return nil, plumbing.ZeroHash, err
 	}
 	remote, err := repo.Remote("origin")
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("Git cache %s: %w", g.cacheDir, err)
+		return nil, plumbing.ZeroHash, fmt.Errorf("Git cache %s: %w", g.cacheDir, err)
 	}
 	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: g.auth})
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("list refs of %s: %w", g.url, explainTransport(err))
+		return nil, plumbing.ZeroHash, fmt.Errorf("list refs of %s: %w", g.url, explainTransport(err))
 	}
 	name, hash, err := g.pick(refs)
 	if err != nil {
-		return Snapshot{}, err
+		return nil, plumbing.ZeroHash, err
 	}
 	if _, err := repo.CommitObject(hash); err != nil {
 		spec := config.RefSpec(fmt.Sprintf("+%s:refs/remotes/origin/%s", name, name.Short()))
 		err := repo.FetchContext(ctx, &git.FetchOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{spec}, Auth: g.auth, Force: true, Tags: git.NoTags})
 		if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-			return Snapshot{}, fmt.Errorf("fetch %s from %s: %w", name.Short(), g.url, explainTransport(err))
+			return nil, plumbing.ZeroHash, fmt.Errorf("fetch %s from %s: %w", name.Short(), g.url, explainTransport(err))
 		}
 	}
-	return g.snapshot(repo, hash)
+	return repo, hash, nil
+}
+
+func commitRevision(c *object.Commit) Revision {
+	return Revision{
+		Ref:         c.Hash.String(),
+		Author:      fmt.Sprintf("%s <%s>", c.Author.Name, c.Author.Email),
+		Message:     strings.TrimSpace(c.Message),
+		CommittedAt: c.Committer.When.UTC(),
+	}
 }
 
 // pick finds the commit of the configured ref among the remote's refs.
@@ -340,15 +371,7 @@ func (g *GitSource) snapshot(repo *git.Repository, hash plumbing.Hash) (Snapshot
 		return Snapshot{}, fmt.Errorf("commit %s of %s, %s: %w; check --path", hash.String()[:12], g.url, where, ErrNoFiles)
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
-	return Snapshot{
-		Revision: Revision{
-			Ref:         hash.String(),
-			Author:      fmt.Sprintf("%s <%s>", commit.Author.Name, commit.Author.Email),
-			Message:     strings.TrimSpace(commit.Message),
-			CommittedAt: commit.Committer.When.UTC(),
-		},
-		Files: files,
-	}, nil
+	return Snapshot{Revision: commitRevision(commit), Files: files}, nil
 }
 
 func (g *GitSource) tree(commit *object.Commit) (*object.Tree, error) {

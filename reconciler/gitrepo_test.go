@@ -14,13 +14,13 @@ import (
 // testRepo is a real Git repository with a work tree in a temp dir, written
 // with go-git so that the tests need no git binary.
 type testRepo struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	repo *git.Repository
 	when time.Time
 }
 
-func newTestRepo(t *testing.T) *testRepo {
+func newTestRepo(t testing.TB) *testRepo {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "origin")
 	repo, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{

@@ -54,6 +54,9 @@ type Result struct {
 // applied state. An invalid revision returns the plan (with diagnostics) and
 // ErrInvalidRevision.
 func (r *Reconciler) Plan(ctx context.Context) (*Plan, error) {
+	if plan, err := r.planUnchanged(ctx); plan != nil || err != nil {
+		return plan, err
+	}
 	snap, err := r.fetch(ctx)
 	if err != nil {
 		return nil, err
@@ -143,6 +146,35 @@ func (r *Reconciler) Apply(ctx context.Context, opts ApplyOptions) (*Result, err
 	}
 	res.Applied, res.Revision = true, rev
 	return res, nil
+}
+
+// planUnchanged answers the common case of a poll cheaply: when the source
+// still points at the applied commit, the plan is empty without reading or
+// parsing a file. It returns nil when the full plan is needed.
+func (r *Reconciler) planUnchanged(ctx context.Context) (*Plan, error) {
+	hs, ok := r.Source.(interface {
+		Head(ctx context.Context) (Revision, error)
+	})
+	if !ok {
+		return nil, nil
+	}
+	cur, err := r.Store.CurrentRevision(ctx)
+	if err != nil {
+		return nil, nil // nothing applied (or unreadable): take the full path
+	}
+	rev, err := hs.Head(ctx)
+	if recErr := r.Store.RecordFetch(ctx, r.Clock.Now().UTC(), rev.Ref, err); recErr != nil {
+		return nil, errors.Join(err, fmt.Errorf("record fetch: %w", recErr))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w (the last applied revision stays in force)", r.Source, err)
+	}
+	if rev.Ref != cur.Ref {
+		return nil, nil
+	}
+	base := Revision{Ref: cur.Ref, Author: cur.Author, Message: cur.Message, CommittedAt: cur.CommittedAt}
+	return &Plan{FormatVersion: PlanFormatVersion, Source: r.Source.String(), Revision: rev, Base: &base,
+		Changes: []Change{}, Diagnostics: hcl.Diagnostics{}}, nil
 }
 
 // fetch reads the source and records the outcome, so that the state says

@@ -1,0 +1,303 @@
+package reconciler
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baton-dev/baton/clock"
+	"github.com/baton-dev/baton/state"
+)
+
+const configs = `configuration "extract" { command = ["sh", "extract.sh"] }
+`
+
+func orchestration(name, cron string) string {
+	return fmt.Sprintf(`orchestration %q {
+  schedule {
+    cron     = %q
+    timezone = "Europe/Prague"
+  }
+  phase "extract" {
+    task "x" { configuration = "extract" }
+  }
+}
+`, name, cron)
+}
+
+type fixture struct {
+	t     *testing.T
+	repo  *testRepo
+	store *state.Store
+	rec   *Reconciler
+	clock *clock.Fake
+}
+
+func newFixture(t *testing.T, opts ...func(*Options)) *fixture {
+	t.Helper()
+	repo := newTestRepo(t)
+	repo.commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 6 * * *")})
+	return attach(t, repo, opts...)
+}
+
+func attach(t *testing.T, repo *testRepo, opts ...func(*Options)) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := state.Open(context.Background(), filepath.Join(dir, "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	o := Options{Location: "file://" + repo.dir, CacheDir: filepath.Join(dir, "git")}
+	for _, f := range opts {
+		f(&o)
+	}
+	src, err := Open(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := clock.NewFake(time.Date(2026, 11, 25, 5, 0, 0, 0, time.UTC))
+	return &fixture{t: t, repo: repo, store: store, clock: fake, rec: &Reconciler{Source: src, Store: store, Clock: fake}}
+}
+
+func (f *fixture) apply(opts ApplyOptions) *Result {
+	f.t.Helper()
+	res, err := f.rec.Apply(context.Background(), opts)
+	if err != nil {
+		f.t.Fatalf("apply: %v", err)
+	}
+	return res
+}
+
+// The issue's sequence: commit A -> apply -> commit B (one schedule
+// changed) -> plan shows one update with the cron before/after and the next
+// fire times; after apply the plan is empty.
+func TestScheduleChangePlansOneUpdateWithFireTimes(t *testing.T) {
+	f := newFixture(t)
+	if res := f.apply(ApplyOptions{}); !res.Applied {
+		t.Fatal("commit A was not applied")
+	}
+	f.repo.commit("B: run daily at 7", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
+	plan, err := f.rec.Plan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Changes) != 1 {
+		t.Fatalf("%d changes, want 1: %+v", len(plan.Changes), plan.Changes)
+	}
+	c := plan.Changes[0]
+	if c.Kind != "orchestration" || c.Name != "daily" || c.Action != ActionUpdate {
+		t.Fatalf("change = %s %s %s", c.Action, c.Kind, c.Name)
+	}
+	if len(c.Fields) != 1 || c.Fields[0].Path != "schedule[0].cron" || string(c.Fields[0].Before) != `"0 6 * * *"` || string(c.Fields[0].After) != `"0 7 * * *"` {
+		t.Errorf("fields = %+v", c.Fields)
+	}
+	if len(c.Schedules) != 1 || len(c.Schedules[0].Before.Next) != 3 || len(c.Schedules[0].After.Next) != 3 {
+		t.Fatalf("schedule preview = %+v", c.Schedules)
+	}
+	// 25 November 2026: Prague is UTC+1, so 07:00 local is 06:00 UTC.
+	if got := c.Schedules[0].After.Next[0]; !got.Equal(time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)) {
+		t.Errorf("next fire after = %v, want 2026-11-25T06:00Z", got)
+	}
+	var text bytes.Buffer
+	if err := plan.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`~ orchestration "daily"`, `"0 6 * * *" -> "0 7 * * *"`, "Europe/Prague", "UTC"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text plan lacks %q:\n%s", want, text.String())
+		}
+	}
+	f.apply(ApplyOptions{})
+	plan, err = f.rec.Plan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.HasChanges() {
+		t.Errorf("plan after apply has changes: %+v", plan.Changes)
+	}
+}
+
+// A commit with one broken file applies nothing; the plan afterwards still
+// compares against A's applied objects; the fix applies.
+func TestBrokenCommitAppliesNothingAndTheFixApplies(t *testing.T) {
+	f := newFixture(t)
+	f.apply(ApplyOptions{})
+	before, _ := f.store.AppliedObjects(context.Background())
+	f.repo.commit("broken", map[string]string{
+		"orchestrations/daily.hcl":  orchestration("daily", "0 9 * * *"),
+		"orchestrations/broken.hcl": "orchestration \"broken\" {\n  phase \"p\" {\n    task \"t\" { configuration = \"extract\" \n  }\n}\n",
+	})
+	res, err := f.rec.Apply(context.Background(), ApplyOptions{})
+	if !errors.Is(err, ErrInvalidRevision) {
+		t.Fatalf("apply of a broken commit = %v, want ErrInvalidRevision", err)
+	}
+	var diag bytes.Buffer
+	res.Plan.Diagnostics.WriteText(&diag)
+	if !strings.Contains(diag.String(), "orchestrations/broken.hcl:3:42") {
+		t.Errorf("diagnostics do not name file:line:col:\n%s", diag.String())
+	}
+	after, _ := f.store.AppliedObjects(context.Background())
+	if len(after) != len(before) || after[1].Hash != before[1].Hash {
+		t.Errorf("the broken commit changed the applied state")
+	}
+	if cur, _ := f.store.CurrentRevision(context.Background()); cur.Message != "A" {
+		t.Errorf("revision in force = %q, want A", cur.Message)
+	}
+	f.repo.commit("fix", map[string]string{"orchestrations/broken.hcl": orchestration("broken", "0 8 * * *")})
+	res = f.apply(ApplyOptions{})
+	c, u, d := res.Plan.Counts()
+	if !res.Applied || c != 1 || u != 1 || d != 0 {
+		t.Errorf("fix applied=%v with %d created, %d updated, %d deleted; want 1, 1, 0", res.Applied, c, u, d)
+	}
+}
+
+func TestForcePushNeedsTheFlag(t *testing.T) {
+	f := newFixture(t)
+	f.apply(ApplyOptions{})
+	f.repo.rewrite("main", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 5 * * *")})
+	_, err := f.rec.Apply(context.Background(), ApplyOptions{})
+	if !errors.Is(err, ErrHistoryRewritten) || !strings.Contains(err.Error(), "--allow-force-push") {
+		t.Fatalf("apply after a force-push = %v", err)
+	}
+	if cur, _ := f.store.CurrentRevision(context.Background()); cur.Message != "A" {
+		t.Errorf("a refused force-push changed the revision to %q", cur.Message)
+	}
+	if res := f.apply(ApplyOptions{AllowRewrite: true}); !res.Applied {
+		t.Error("--allow-force-push did not apply")
+	}
+}
+
+func TestDeletedBranchIsAClearError(t *testing.T) {
+	repo := newTestRepo(t)
+	repo.commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 6 * * *")})
+	repo.checkout("feature", true)
+	repo.commit("on feature", map[string]string{"orchestrations/hourly.hcl": orchestration("hourly", "0 * * * *")})
+	repo.checkout("main", false)
+	f := attach(t, repo, func(o *Options) { o.Ref = "feature" })
+	f.apply(ApplyOptions{})
+	repo.deleteBranch("feature")
+	_, err := f.rec.Apply(context.Background(), ApplyOptions{})
+	if err == nil || !strings.Contains(err.Error(), "feature") {
+		t.Fatalf("apply of a deleted branch = %v, want an error naming the branch", err)
+	}
+	live, _ := f.store.AppliedObjects(context.Background())
+	if len(live) != 3 {
+		t.Errorf("a deleted branch pruned objects: %d left, want 3", len(live))
+	}
+}
+
+func TestUnreachableRemoteLeavesStateUntouched(t *testing.T) {
+	f := newFixture(t)
+	f.apply(ApplyOptions{})
+	src, err := Open(Options{Location: "file://" + filepath.Join(t.TempDir(), "gone"), CacheDir: filepath.Join(t.TempDir(), "git")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.rec.Source = src
+	f.clock.Advance(time.Minute)
+	_, err = f.rec.Apply(context.Background(), ApplyOptions{})
+	if err == nil || !strings.Contains(err.Error(), "last applied revision stays in force") {
+		t.Fatalf("apply with the remote down = %v", err)
+	}
+	st, _ := f.store.SourceStatus(context.Background())
+	if !st.StaleSince.Equal(f.clock.Now().UTC()) || st.LastError == "" {
+		t.Errorf("source status = %+v, want stale since now", st)
+	}
+	if live, _ := f.store.AppliedObjects(context.Background()); len(live) != 2 {
+		t.Errorf("a failed fetch pruned objects: %d left", len(live))
+	}
+}
+
+// The file transport runs in process: no git binary is needed.
+func TestFileTransportNeedsNoGitBinary(t *testing.T) {
+	t.Setenv("PATH", "")
+	f := newFixture(t)
+	if res := f.apply(ApplyOptions{}); !res.Applied {
+		t.Fatal("not applied")
+	}
+	f.repo.commit("B", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
+	if res := f.apply(ApplyOptions{}); !res.Applied || res.Revision.Message != "B" {
+		t.Errorf("second fetch did not apply B: %+v", res.Revision)
+	}
+}
+
+func TestMassDeleteNeedsTheFlag(t *testing.T) {
+	repo := newTestRepo(t)
+	files := map[string]string{"configurations.hcl": configs}
+	for _, n := range []string{"a", "b", "c", "d"} {
+		files["orchestrations/"+n+".hcl"] = orchestration(n, "0 6 * * *")
+	}
+	repo.commit("four", files)
+	f := attach(t, repo)
+	f.apply(ApplyOptions{})
+	repo.commit("delete three", map[string]string{"orchestrations/a.hcl": "", "orchestrations/b.hcl": "", "orchestrations/c.hcl": ""})
+	_, err := f.rec.Apply(context.Background(), ApplyOptions{})
+	if !errors.Is(err, ErrMassDelete) || !strings.Contains(err.Error(), "3 of 4") {
+		t.Fatalf("mass delete = %v", err)
+	}
+	if res := f.apply(ApplyOptions{AllowMassDelete: true}); !res.Applied {
+		t.Error("--allow-mass-delete did not apply")
+	}
+}
+
+// plan --base/--head compares two revisions without touching the state.
+func TestPlanRevisionsDoesNotTouchState(t *testing.T) {
+	f := newFixture(t)
+	base := f.repo.commit("B", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
+	f.repo.commit("C", map[string]string{"orchestrations/weekly.hcl": orchestration("weekly", "0 7 * * 1")})
+	plan, err := f.rec.PlanRevisions(context.Background(), base, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Changes) != 1 || plan.Changes[0].Name != "weekly" || plan.Changes[0].Action != ActionCreate {
+		t.Errorf("changes = %+v", plan.Changes)
+	}
+	if _, err := f.store.CurrentRevision(context.Background()); !errors.Is(err, state.ErrNoRevision) {
+		t.Errorf("plan --base applied something: %v", err)
+	}
+	var md bytes.Buffer
+	if err := plan.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "```diff") || !strings.Contains(md.String(), "weekly") {
+		t.Errorf("markdown plan:\n%s", md.String())
+	}
+}
+
+func TestDirectorySource(t *testing.T) {
+	dir := t.TempDir()
+	writeTestFile(t, filepath.Join(dir, "a.hcl"), configs+orchestration("daily", "0 6 * * *"))
+	src, err := Open(Options{Location: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1, err := src.Fetch(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTestFile(t, filepath.Join(dir, "a.hcl"), configs+orchestration("daily", "0 7 * * *"))
+	s2, _ := src.Fetch(context.Background())
+	if s1.Revision.Ref == s2.Revision.Ref || !strings.HasPrefix(s1.Revision.Ref, "sha256:") {
+		t.Errorf("content hashes %s, %s: want different sha256 refs", s1.Revision.Ref, s2.Revision.Ref)
+	}
+	if _, err := Open(Options{Location: dir, Ref: "main"}); err == nil {
+		t.Error("--ref with a directory source was accepted")
+	}
+}
+
+func writeTestFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
