@@ -17,7 +17,7 @@ lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	mkdir -p .benchtmp && TMPDIR=$(CURDIR)/.benchtmp $(GO) test -run '^$$' -bench . -benchmem ./...
 	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; elif [ -f scripts/bench.sh ]; then sh scripts/bench.sh; fi
 
 fmt:

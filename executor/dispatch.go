@@ -60,6 +60,10 @@ type dispatcher struct {
 	limit   int
 	// draining is set once Run's context ended: nothing new starts.
 	draining bool
+	// batch holds the transitions decided since the last flush; launch
+	// holds the processes to start once they are stored.
+	batch  []state.JobTransition
+	launch []func()
 	// changes counts recorded transitions, so schedule knows when a pass
 	// changed nothing.
 	changes int
@@ -72,11 +76,11 @@ func newDispatcher(e *Executor) *dispatcher {
 
 func (d *dispatcher) now() time.Time { return d.e.clock.Now().UTC() }
 
-// update writes a transition; the dispatcher acts only once it is stored.
-func (d *dispatcher) update(ctx context.Context, j *state.Job, from []state.JobStatus, u state.JobUpdate) error {
-	if err := d.e.store.UpdateJob(ctx, j.ID, from, u); err != nil {
-		return fmt.Errorf("job %d -> %s: %w", j.ID, u.Status, err)
-	}
+// update records a transition in memory and queues it for the next flush;
+// nothing acts on it (no process starts) until flush has stored it. All
+// transitions of one round go to SQLite in one transaction.
+func (d *dispatcher) update(_ context.Context, j *state.Job, from []state.JobStatus, u state.JobUpdate) error {
+	d.batch = append(d.batch, state.JobTransition{ID: j.ID, From: from, Update: u})
 	j.Status = u.Status
 	d.changes++
 	if !u.StartedAt.IsZero() {
@@ -88,6 +92,22 @@ func (d *dispatcher) update(ctx context.Context, j *state.Job, from []state.JobS
 	if u.Message != nil {
 		j.Message = *u.Message
 	}
+	return nil
+}
+
+// flush stores the queued transitions, then starts the processes that
+// waited for them.
+func (d *dispatcher) flush(ctx context.Context) error {
+	if len(d.batch) > 0 {
+		if err := d.e.store.UpdateJobs(ctx, d.batch); err != nil {
+			return fmt.Errorf("record job transitions: %w", err)
+		}
+		d.batch = d.batch[:0]
+	}
+	for _, start := range d.launch {
+		start()
+	}
+	d.launch = d.launch[:0]
 	return nil
 }
 
@@ -136,7 +156,7 @@ func (d *dispatcher) recover(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return d.flush(ctx)
 }
 
 // add makes a created or waiting orchestration job known.
@@ -213,7 +233,11 @@ func (d *dispatcher) loop(ctx context.Context, wake <-chan struct{}, opts RunOpt
 	var grace clock.Timer
 	var graceC <-chan time.Time
 	for {
-		if err := d.schedule(dbctx); err != nil {
+		err := d.schedule(dbctx)
+		if err == nil {
+			err = d.flush(dbctx)
+		}
+		if err != nil {
 			d.abort()
 			return d.ended, err
 		}
@@ -222,7 +246,7 @@ func (d *dispatcher) loop(ctx context.Context, wake <-chan struct{}, opts RunOpt
 		}
 		select {
 		case ev := <-d.e.events:
-			if err := d.handle(dbctx, ev); err != nil {
+			if err := d.handleAll(dbctx, ev); err != nil {
 				d.abort()
 				return d.ended, err
 			}
@@ -239,6 +263,21 @@ func (d *dispatcher) loop(ctx context.Context, wake <-chan struct{}, opts RunOpt
 		case <-graceC:
 			graceC = nil
 			d.stopAll(stopShutdown)
+		}
+	}
+}
+
+// handleAll handles ev and every event already waiting, so that one
+// round (and one transaction) covers all tasks that ended meanwhile.
+func (d *dispatcher) handleAll(ctx context.Context, ev event) error {
+	for {
+		if err := d.handle(ctx, ev); err != nil {
+			return err
+		}
+		select {
+		case ev = <-d.e.events:
+		default:
+			return nil
 		}
 	}
 }
@@ -342,10 +381,12 @@ func (d *dispatcher) startTask(ctx context.Context, t *task) (bool, error) {
 	d.procs++
 	t.stop = make(chan struct{})
 	start := taskStart{job: t.job, spec: t.spec, runID: t.run.job.ID, stop: t.stop, reason: &t.stopReason}
-	go func() {
-		res := d.e.execute(context.Background(), start)
-		d.e.events <- event{kind: evTaskDone, result: res}
-	}()
+	d.launch = append(d.launch, func() {
+		go func() {
+			res := d.e.execute(context.Background(), start)
+			d.e.events <- event{kind: evTaskDone, result: res}
+		}()
+	})
 	return true, nil
 }
 
@@ -599,6 +640,9 @@ func (d *dispatcher) stopAll(reason stopReason) {
 // abort stops every process after a fatal error of the state; their jobs
 // are recovered as terminated by the next executor.
 func (d *dispatcher) abort() {
+	// Processes whose start was never stored were never started.
+	d.procs -= len(d.launch)
+	d.launch = nil
 	d.stopAll(stopShutdown)
 	for d.procs > 0 {
 		ev := <-d.e.events

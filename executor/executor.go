@@ -174,7 +174,7 @@ func (e *Executor) settleCancelled(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return d.flush(ctx)
 }
 
 // RunOptions say how long Run runs.
@@ -205,6 +205,9 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error
 		}
 		defer stop()
 		wake = w
+	}
+	if err := os.MkdirAll(e.cfg.JobsDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create jobs dir: %w", err)
 	}
 	e.active.Store(true)
 	defer e.active.Store(false)

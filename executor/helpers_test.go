@@ -16,7 +16,7 @@ import (
 
 // env is an executor on a real state file with an applied revision.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	store *state.Store
 	exec  *Executor
@@ -25,7 +25,7 @@ type env struct {
 
 // newEnv applies src (HCL) and returns an executor that runs real
 // processes. Scripts in src may use $T, the test's scratch directory.
-func newEnv(t *testing.T, src string, opts ...func(*Config)) *env {
+func newEnv(t testing.TB, src string, opts ...func(*Config)) *env {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()

@@ -111,34 +111,44 @@ func (p *osProcess) Stop(grace time.Duration) {
 
 // cappedLog writes a job's log to a file, keeping the first part and a
 // rolling tail when a task writes more than the cap, so a chatty task cannot
-// fill the disk and the end of the log, where errors are, survives.
+// fill the disk and the end of the log, where errors are, survives. The
+// file is created on the first write: a quiet task costs no file.
 type cappedLog struct {
 	mu      sync.Mutex
+	path    string
 	f       *os.File
 	head    int64 // bytes kept from the start
 	written int64
-	tail    []byte // ring of the last bytes once head is full
+	tail    []byte // the last bytes once head is full
 	tailCap int
 	dropped int64
 }
 
-func newCappedLog(path string, limit int64) (*cappedLog, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("create job log: %w", err)
+func newCappedLog(path string, limit int64) *cappedLog {
+	return &cappedLog{path: path, head: limit / 2, tailCap: int(limit - limit/2)}
+}
+
+func (l *cappedLog) open() error {
+	if l.f != nil {
+		return nil
 	}
-	return &cappedLog{f: f, head: limit / 2, tailCap: int(limit - limit/2)}, nil
+	f, err := os.OpenFile(l.path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("create job log: %w", err)
+	}
+	l.f = f
+	return nil
 }
 
 func (l *cappedLog) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if err := l.open(); err != nil {
+		return 0, err
+	}
 	n := len(b)
 	if room := l.head - l.written; room > 0 {
-		k := int64(len(b))
-		if k > room {
-			k = room
-		}
+		k := min(int64(len(b)), room)
 		if _, err := l.f.Write(b[:k]); err != nil {
 			return 0, err
 		}
@@ -159,6 +169,9 @@ func (l *cappedLog) Write(b []byte) (int, error) {
 func (l *cappedLog) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.f == nil {
+		return nil
+	}
 	if l.dropped > 0 {
 		fmt.Fprintf(l.f, "\n... [baton: %d bytes of output dropped; the log keeps its start and end] ...\n", l.dropped)
 	}

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,13 +43,7 @@ func (e *Executor) execute(ctx context.Context, t taskStart) taskResult {
 		return res
 	}
 	dataDir := filepath.Join(e.cfg.JobsDir, strconv.FormatInt(int64(t.job.ID), 10))
-	if err := os.MkdirAll(e.cfg.JobsDir, 0o700); err != nil {
-		return fail("create jobs dir: %v", err)
-	}
-	log, err := newCappedLog(e.logPath(t.job.ID), e.cfg.LogLimit)
-	if err != nil {
-		return fail("%v", err)
-	}
+	log := newCappedLog(e.logPath(t.job.ID), e.cfg.LogLimit)
 	cmd, err := e.prepare(ctx, t, dataDir)
 	if err != nil {
 		fmt.Fprintf(log, "baton: %v\n", err)
@@ -64,12 +59,6 @@ func (e *Executor) execute(ctx context.Context, t taskStart) taskResult {
 	}
 	pid := proc.PID()
 	res.pid = &pid
-	// The pid file lets the next executor kill what is left of the process
-	// group if this one dies: the parent-death signal reaches only the
-	// task's own process, not the processes it started.
-	pidFile := e.pidPath(t.job.ID)
-	_ = os.WriteFile(pidFile, []byte(strconv.Itoa(pid)), 0o600)
-	defer os.Remove(pidFile)
 	type exit struct {
 		code int
 		err  error
@@ -127,21 +116,27 @@ func (e *Executor) logPath(id state.JobID) string {
 	return filepath.Join(e.cfg.JobsDir, strconv.FormatInt(int64(id), 10)+".log")
 }
 
-func (e *Executor) pidPath(id state.JobID) string {
-	return filepath.Join(e.cfg.JobsDir, strconv.FormatInt(int64(id), 10)+".pid")
-}
-
-// killLeftovers kills the process group of a task that was running when
-// its executor died, so that nothing it started outlives it.
+// killLeftovers kills what is left of a task that was running when its
+// executor died. The parent-death signal reaches only the task's own
+// process; processes it started carry the task's environment, so they are
+// found by its unique data dir in /proc, whatever process group they moved
+// to.
 func (e *Executor) killLeftovers(id state.JobID) {
-	b, err := os.ReadFile(e.pidPath(id))
+	marker := []byte("BATON_DATA_DIR=" + filepath.Join(e.cfg.JobsDir, strconv.FormatInt(int64(id), 10)) + "\x00")
+	procs, err := os.ReadDir("/proc")
 	if err != nil {
 		return
 	}
-	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 {
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
+	for _, p := range procs {
+		pid, err := strconv.Atoi(p.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", p.Name(), "environ"))
+		if err == nil && bytes.Contains(append(env, 0), marker) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
 	}
-	os.Remove(e.pidPath(id))
 }
 
 // prepare creates the job's data dir with config.json and builds the
@@ -154,7 +149,7 @@ func (e *Executor) prepare(ctx context.Context, t taskStart, dataDir string) (Co
 	if params == nil {
 		params = map[string]any{}
 	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+	if err := os.Mkdir(dataDir, 0o700); err != nil && !os.IsExist(err) {
 		return Command{}, fmt.Errorf("create job data dir: %w", err)
 	}
 	config, err := json.MarshalIndent(map[string]any{"parameters": params, "action": "run"}, "", "  ")

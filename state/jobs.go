@@ -344,7 +344,34 @@ type JobUpdate struct {
 // UpdateJob sets a job's status if it is one of from (any non-terminal
 // status when from is empty); else it returns ErrStatusChanged.
 func (s *Store) UpdateJob(ctx context.Context, id JobID, from []JobStatus, u JobUpdate) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return updateJob(ctx, tx, id, from, u) })
+}
+
+// JobTransition is one update of UpdateJobs.
+type JobTransition struct {
+	ID     JobID
+	From   []JobStatus
+	Update JobUpdate
+}
+
+// UpdateJobs applies many transitions in one transaction, all or none:
+// a phase's tasks that must wait are recorded in one write, not hundreds.
+func (s *Store) UpdateJobs(ctx context.Context, ts []JobTransition) error {
+	if len(ts) == 0 {
+		return nil
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, t := range ts {
+			if err := updateJob(ctx, tx, t.ID, t.From, t.Update); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func updateJob(ctx context.Context, tx *sql.Tx, id JobID, from []JobStatus, u JobUpdate) error {
+	{
 		var cur JobStatus
 		if err := tx.QueryRowContext(ctx, "SELECT status FROM jobs WHERE id = ?", int64(id)).Scan(&cur); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -390,7 +417,7 @@ func (s *Store) UpdateJob(ctx context.Context, id JobID, from []JobStatus, u Job
 			return err
 		}
 		return addOutbox(ctx, tx, u.Outbox)
-	})
+	}
 }
 
 // RequestCancel marks a job and its unfinished tasks for cancelling.
