@@ -102,7 +102,14 @@ func (d *dispatcher) flush(ctx context.Context) error {
 		if err := d.e.store.UpdateJobs(ctx, d.batch); err != nil {
 			return fmt.Errorf("record job transitions: %w", err)
 		}
+		tables := false
+		for _, t := range d.batch {
+			tables = tables || len(t.Update.TableUpdates) > 0
+		}
 		d.batch = d.batch[:0]
+		if tables && d.e.cfg.OnTablesUpdated != nil {
+			d.e.cfg.OnTablesUpdated()
+		}
 	}
 	for _, start := range d.launch {
 		start()

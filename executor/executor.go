@@ -51,8 +51,12 @@ type Config struct {
 	// APIURL is given to tasks as BATON_API_URL when the API is served.
 	APIURL string
 	// Token returns the orchestration token given to tasks as BATON_TOKEN.
-	Token  func(ctx context.Context, orchestration string) (string, error)
-	Logger *slog.Logger
+	Token func(ctx context.Context, orchestration string) (string, error)
+	// OnTablesUpdated is called (from the dispatcher; it must not block)
+	// after a job's output tables were recorded, so event triggers can be
+	// checked at once.
+	OnTablesUpdated func()
+	Logger          *slog.Logger
 }
 
 // Executor submits and runs jobs.

@@ -64,6 +64,10 @@ func touch(path string) {
 	_ = os.WriteFile(path, nil, 0o600)
 }
 
+// WatchWake signals on the returned channel whenever Wake touches path.
+// The returned function stops the watch.
+func WatchWake(path string) (<-chan struct{}, func(), error) { return watchWake(path) }
+
 // watchWake signals on the returned channel whenever path is written. It
 // watches the directory, so the file may be created after the watch.
 func watchWake(path string) (<-chan struct{}, func(), error) {

@@ -408,7 +408,10 @@ func (g *GitSource) Root(ctx context.Context, ref string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir+"x"), ".checkout-*")
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return "", fmt.Errorf("materialize %s: %w", ref, err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".checkout-*")
 	if err != nil {
 		return "", fmt.Errorf("materialize %s: %w", ref, err)
 	}

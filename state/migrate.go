@@ -44,26 +44,34 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 }
 
 // migrate brings the schema to version target, each step in its own
-// transaction.
+// immediate transaction. The version is read again inside the transaction,
+// so two processes opening a new file at once do not both migrate it.
 func (s *Store) migrate(ctx context.Context, target int) error {
-	v, err := s.SchemaVersion(ctx)
-	if err != nil {
-		return fmt.Errorf("state %s: %w", s.path, err)
-	}
-	if v > len(migrations) {
-		return fmt.Errorf("state file %s has schema version %d, this baton knows up to %d; upgrade baton", s.path, v, len(migrations))
-	}
-	for ; v < target; v++ {
+	for {
+		done := false
 		err := s.tx(ctx, func(tx *sql.Tx) error {
+			var v int
+			if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+				return fmt.Errorf("read schema version: %w", err)
+			}
+			if v > len(migrations) {
+				return fmt.Errorf("state file %s has schema version %d, this baton knows up to %d; upgrade baton", s.path, v, len(migrations))
+			}
+			if v >= target {
+				done = true
+				return nil
+			}
 			if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-				return err
+				return fmt.Errorf("migrate to version %d: %w", v+1, err)
 			}
 			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1))
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("migrate state %s to version %d: %w", s.path, v+1, err)
+			return fmt.Errorf("state %s: %w", s.path, err)
+		}
+		if done {
+			return nil
 		}
 	}
-	return nil
 }

@@ -136,3 +136,23 @@ func (s *Store) lastTime(ctx context.Context, query string, args ...any) (time.T
 	}
 	return fromDB(at), true, nil
 }
+
+// TableHistory lists the recorded updates of a table, newest first.
+func (s *Store) TableHistory(ctx context.Context, table string, limit int) ([]TableUpdate, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT tbl, at, source, COALESCE(job_id, 0) FROM table_updates WHERE tbl = ? ORDER BY id DESC LIMIT ?", table, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read updates of table %s: %w", table, err)
+	}
+	defer rows.Close()
+	var out []TableUpdate
+	for rows.Next() {
+		var u TableUpdate
+		var at sql.NullInt64
+		if err := rows.Scan(&u.Table, &at, &u.Source, &u.JobID); err != nil {
+			return nil, err
+		}
+		u.At = fromDB(at)
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}

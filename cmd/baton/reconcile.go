@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -28,8 +29,10 @@ func newReconcileCommand(g *globals) *cobra.Command {
 		Short: "Fetch, apply, run what is queued until the queue is empty",
 		Long: `Reconcile --once fetches the source, applies its current revision (an invalid
 revision applies nothing and the last good one stays in force), queues the
-orchestrations named with --run, runs every queued job until the queue is
-empty, and exits 1 when the revision was invalid or a job ended error,
+orchestrations named with --run, fires every schedule that became due since
+the last reconcile (each once, however long ago) and every satisfied event
+trigger, runs every queued job until the queue is empty (jobs whose outputs
+satisfy further triggers fire those too), and exits 1 when the revision was invalid or a job ended error,
 cancelled or terminated. A CI job or a system cron can drive baton with it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -66,7 +69,7 @@ cancelled or terminated. A CI job or a system cron can drive baton with it.`,
 				}
 				fmt.Fprintf(g.stderr, "baton: queued job %d of %s\n", job.ID, name)
 			}
-			ended, err := ex.Run(ctx, executor.RunOptions{UntilIdle: true, Grace: grace})
+			ended, err := runQueue(ctx, g, rec, ex, grace)
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
@@ -108,4 +111,44 @@ cancelled or terminated. A CI job or a system cron can drive baton with it.`,
 	f.DurationVar(&grace, "grace", 30*time.Second, "on SIGTERM, how long running tasks may finish before they are terminated")
 	f.BoolVar(&asJSON, "json", false, "print the jobs that ended as JSON")
 	return cmd
+}
+
+// runQueue fires what is due and runs the queue empty; a job's output
+// tables may satisfy further event triggers, which run in the next round.
+func runQueue(ctx context.Context, g *globals, rec *reconciler.Reconciler, ex *executor.Executor, grace time.Duration) ([]state.Job, error) {
+	watched, err := reconciler.WatchedTables(ctx, rec.Store)
+	if err != nil {
+		return nil, fmt.Errorf("read watched tables: %w", err)
+	}
+	if err := reconciler.RecordStaleWatchedTables(ctx, rec.Store, watched); err != nil {
+		return nil, fmt.Errorf("record watched tables: %w", err)
+	}
+	now := time.Now()
+	fired, _, err := ex.FireDue(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range fired {
+		fmt.Fprintf(g.stderr, "baton: schedule fired job %d of %s\n", j.ID, j.Orchestration)
+	}
+	var ended []state.Job
+	const maxRounds = 10
+	for round := 0; round < maxRounds; round++ {
+		triggered, err := ex.FireTriggers(ctx, time.Now())
+		if err != nil {
+			return ended, err
+		}
+		for _, j := range triggered {
+			fmt.Fprintf(g.stderr, "baton: event trigger fired job %d of %s\n", j.ID, j.Orchestration)
+		}
+		if round > 0 && len(triggered) == 0 {
+			break
+		}
+		e, err := ex.Run(ctx, executor.RunOptions{UntilIdle: true, Grace: grace})
+		ended = append(ended, e...)
+		if err != nil || ctx.Err() != nil {
+			return ended, err
+		}
+	}
+	return ended, nil
 }

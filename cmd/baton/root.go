@@ -82,6 +82,8 @@ func newRootCommand(g *globals) *cobra.Command {
 		newReconcileCommand(g),
 		newRunCommand(g),
 		newJobsCommand(g),
+		newTablesCommand(g),
+		newWatchCommand(g),
 	)
 	return root
 }

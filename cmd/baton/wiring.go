@@ -61,6 +61,10 @@ func (g *globals) jobsDir() string  { return filepath.Join(filepath.Dir(g.state)
 // with "./" resolve against the source root of the job's revision: src when
 // given, else the source recorded with the applied revision.
 func (g *globals) newExecutor(st *state.Store, src reconciler.Source) *executor.Executor {
+	return g.newExecutorWith(st, src, g.logger(), nil)
+}
+
+func (g *globals) newExecutorWith(st *state.Store, src reconciler.Source, logger *slog.Logger, onTables func()) *executor.Executor {
 	var once sync.Once
 	var openErr error
 	sourceDir := func(ctx context.Context, revision string) (string, error) {
@@ -81,14 +85,15 @@ func (g *globals) newExecutor(st *state.Store, src reconciler.Source) *executor.
 		return src.Root(ctx, revision)
 	}
 	return executor.New(executor.Config{
-		Store:     st,
-		Clock:     clock.Real(),
-		Runner:    executor.OSRunner{},
-		JobsDir:   g.jobsDir(),
-		LockPath:  g.lockPath(),
-		WakePath:  g.wakePath(),
-		SourceDir: sourceDir,
-		Logger:    g.logger(),
+		Store:           st,
+		Clock:           clock.Real(),
+		Runner:          executor.OSRunner{},
+		JobsDir:         g.jobsDir(),
+		LockPath:        g.lockPath(),
+		WakePath:        g.wakePath(),
+		SourceDir:       sourceDir,
+		Logger:          logger,
+		OnTablesUpdated: onTables,
 	})
 }
 

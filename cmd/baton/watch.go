@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/baton-dev/baton/clock"
+	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/reconciler"
+)
+
+func newWatchCommand(g *globals) *cobra.Command {
+	var (
+		interval  time.Duration
+		grace     time.Duration
+		logFormat string
+	)
+	cmd := &cobra.Command{
+		Use:   "watch",
+		Short: "Reconcile, fire schedules and triggers, and run jobs until SIGTERM",
+		Long: `Watch is the long-running baton. It polls a Git source every --interval (and
+at once on SIGHUP) or watches a directory source, applies good revisions (a bad
+one changes nothing and is logged), fires schedules and event triggers, and
+runs the jobs. The source being down never stops schedules already applied.
+SIGTERM stops firing, lets running tasks finish for --grace, then terminates
+them.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			logger, err := newLogger(g.stderr, logFormat)
+			if err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			reload := make(chan struct{}, 1)
+			hup := make(chan os.Signal, 1)
+			signal.Notify(hup, syscall.SIGHUP)
+			defer signal.Stop(hup)
+			go forward(ctx, hup, reload)
+
+			rec, done, err := g.newReconciler(ctx)
+			if err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+			defer done()
+			tablesUpdated := make(chan struct{}, 1)
+			ex := g.newExecutorWith(rec.Store, rec.Source, logger, func() {
+				select {
+				case tablesUpdated <- struct{}{}:
+				default:
+				}
+			})
+			if executor.Executing(g.lockPath()) {
+				return &exitError{code: exitFailure, err: fmt.Errorf("%w; stop it before starting baton watch", executor.ErrBusy)}
+			}
+			wake, stopWake, err := executor.WatchWake(g.wakePath())
+			if err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+			defer stopWake()
+			w := &reconciler.Watcher{
+				Reconciler:    rec,
+				Executor:      ex,
+				Clock:         clock.Real(),
+				Interval:      interval,
+				Grace:         grace,
+				Reload:        reload,
+				Wake:          wake,
+				TablesUpdated: tablesUpdated,
+				Logger:        logger,
+			}
+			logger.Info("watching", "source", rec.Source.String(), "state", g.state, "interval", interval)
+			if err := w.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				return &exitError{code: exitFailure, err: err}
+			}
+			logger.Info("stopped")
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.DurationVar(&interval, "interval", 60*time.Second, "how often to poll a Git source")
+	f.DurationVar(&grace, "grace", 30*time.Second, "on SIGTERM, how long running tasks may finish before they are terminated")
+	f.StringVar(&logFormat, "log-format", "", "log format: text or json (default: text on a terminal, json otherwise)")
+	return cmd
+}
+
+func forward(ctx context.Context, in <-chan os.Signal, out chan<- struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-in:
+			select {
+			case out <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+	if format == "" {
+		format = "json"
+		if isTerminal(w) {
+			format = "text"
+		}
+	}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}

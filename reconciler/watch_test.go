@@ -1,0 +1,218 @@
+package reconciler
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/state"
+)
+
+const fastHCL = `configuration "quick" { command = ["true"] }
+orchestration "fast" {
+  schedule {
+    cron = "@every 2s"
+  }
+  phase "p" {
+    task "t" { configuration = "quick" }
+  }
+}
+`
+
+type watchRig struct {
+	*fixture
+	reconciled chan error
+	cancel     context.CancelFunc
+	done       chan error
+}
+
+func startWatch(t *testing.T, f *fixture) *watchRig {
+	t.Helper()
+	dir := t.TempDir()
+	ex := executor.New(executor.Config{
+		Store:     f.store,
+		Clock:     f.clock,
+		JobsDir:   filepath.Join(dir, "jobs"),
+		LockPath:  filepath.Join(dir, "lock"),
+		SourceDir: f.rec.Source.Root,
+	})
+	rig := &watchRig{fixture: f, reconciled: make(chan error, 16), done: make(chan error, 1)}
+	w := &Watcher{Reconciler: f.rec, Executor: ex, Clock: f.clock, Interval: time.Minute, Reconciled: rig.reconciled}
+	ctx, cancel := context.WithCancel(context.Background())
+	rig.cancel = cancel
+	go func() { rig.done <- w.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-rig.done; err != nil {
+			t.Errorf("watcher: %v", err)
+		}
+	})
+	return rig
+}
+
+// poll advances the fake clock to the next poll and waits for its outcome.
+func (r *watchRig) poll() error {
+	r.t.Helper()
+	r.waitIdle()
+	r.clock.Advance(time.Minute)
+	select {
+	case err := <-r.reconciled:
+		return err
+	case <-time.After(60 * time.Second):
+		r.t.Fatal("no reconcile after a poll interval")
+	}
+	return nil
+}
+
+// waitIdle waits until the watcher sleeps on the clock.
+func (r *watchRig) waitIdle() {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := r.clock.WaitForTimers(ctx, 1); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func (r *watchRig) jobsOf(name string) []state.Job {
+	jobs, err := r.store.ListJobs(context.Background(), state.JobFilter{Orchestration: name, Kind: state.KindOrchestrationJob})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return jobs
+}
+
+// The issue's test: a commit adding an @every 2s orchestration makes it run
+// within one poll; a commit removing it stops it; a broken commit changes
+// nothing.
+func TestWatchAppliesCommitsAndFiresSchedules(t *testing.T) {
+	f := newFixture(t)
+	rig := startWatch(t, f)
+	if err := <-rig.reconciled; err != nil {
+		t.Fatalf("first reconcile: %v", err)
+	}
+
+	f.repo.commit("add fast", map[string]string{"orchestrations/fast.hcl": fastHCL})
+	if err := rig.poll(); err != nil {
+		t.Fatalf("reconcile of the new commit: %v", err)
+	}
+	rig.waitIdle()
+	f.clock.Advance(2 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		jobs := rig.jobsOf("fast")
+		if len(jobs) > 0 && jobs[0].Status.Terminal() && jobs[0].Status != state.JobSuccess {
+			t.Fatalf("the job ended %s: %+v", jobs[0].Status, jobs[0].Tasks)
+		}
+		if len(jobs) > 0 && jobs[0].Status == state.JobSuccess {
+			if jobs[0].Trigger != executor.TriggerSchedule {
+				t.Errorf("trigger = %s, want schedule", jobs[0].Trigger)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the @every 2s orchestration did not run: %+v", jobs)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	f.repo.commit("remove fast", map[string]string{"orchestrations/fast.hcl": ""})
+	if err := rig.poll(); err != nil {
+		t.Fatalf("reconcile of the removal: %v", err)
+	}
+	before := len(rig.jobsOf("fast"))
+	for i := 0; i < 5; i++ {
+		rig.waitIdle()
+		f.clock.Advance(2 * time.Second)
+	}
+	rig.waitIdle()
+	if after := len(rig.jobsOf("fast")); after != before {
+		t.Errorf("a removed orchestration fired: %d jobs, then %d", before, after)
+	}
+
+	applied, _ := f.store.CurrentRevision(context.Background())
+	f.repo.commit("broken", map[string]string{"orchestrations/bad.hcl": "orchestration {"})
+	if err := rig.poll(); err == nil {
+		t.Fatal("a broken commit reconciled without error")
+	}
+	if cur, _ := f.store.CurrentRevision(context.Background()); cur.ID != applied.ID {
+		t.Errorf("a broken commit changed the applied revision")
+	}
+}
+
+// A watched table file counts as updated when written, renamed over, or
+// deleted and created again.
+func TestWatchedTableFileUpdates(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "orders.csv")
+	src := t.TempDir()
+	writeTestFile(t, filepath.Join(src, "a.hcl"), `table "in.c-shared.orders" { watch = "`+file+`" }
+configuration "c" { command = ["true"] }
+orchestration "o" {
+  phase "p" {
+    task "t" { configuration = "c" }
+  }
+}
+`)
+	repo := newTestRepo(t)
+	repo.commit("A", map[string]string{"configurations.hcl": configs})
+	f := attach(t, repo)
+	ds, err := Open(Options{Location: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.rec.Source = ds
+	rig := startWatch(t, f)
+	if err := <-rig.reconciled; err != nil {
+		t.Fatal(err)
+	}
+	updates := func() int {
+		history, err := f.store.TableHistory(context.Background(), "in.c-shared.orders", 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, u := range history {
+			if u.Source == "watch" {
+				n++
+			}
+		}
+		return n
+	}
+	waitUpdates := func(want int, what string) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for updates() < want {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s was not recorded as a table update", what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	// The directory watch is set up after the first reconcile, so the
+	// first write is repeated until it is seen.
+	deadline := time.Now().Add(60 * time.Second)
+	for updates() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("a write was not recorded as a table update")
+		}
+		if err := os.WriteFile(file, []byte("a\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	n := updates()
+	tmp := filepath.Join(dir, "orders.tmp")
+	writeTestFile(t, tmp, "b\n")
+	if err := os.Rename(tmp, file); err != nil {
+		t.Fatal(err)
+	}
+	waitUpdates(n+1, "a rename over the file")
+	n = updates()
+	os.Remove(file)
+	writeTestFile(t, file, "c\n")
+	waitUpdates(n+1, "a re-created file")
+}
