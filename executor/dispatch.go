@@ -291,7 +291,9 @@ func (d *dispatcher) handleAll(ctx context.Context, ev event) error {
 
 func (d *dispatcher) handle(ctx context.Context, ev event) error {
 	switch ev.kind {
-	case evSubmitted, evWake:
+	case evSubmitted:
+		return d.add(ev.job)
+	case evWake:
 		return d.load(ctx)
 	case evCancel:
 		if r, ok := d.runs[ev.jobID]; ok {

@@ -109,8 +109,10 @@ const (
 )
 
 type event struct {
-	kind   eventKind
-	jobID  state.JobID
+	kind  eventKind
+	jobID state.JobID
+	// job is the new job of evSubmitted, so the dispatcher need not read it.
+	job    state.Job
 	result taskResult
 }
 

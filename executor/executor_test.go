@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -537,5 +538,55 @@ orchestration "parent" {
 	child, ok, err := e.store.ChildJob(context.Background(), taskByName(got, "bad").ID)
 	if err != nil || !ok || child.Status != state.JobError || child.Orchestration != "child-fail" {
 		t.Errorf("child job = %+v %v %v", child, ok, err)
+	}
+}
+
+// On shutdown running tasks get the grace period to finish; after it they
+// are terminated and the job records why.
+func TestShutdownGivesRunningTasksTheGracePeriod(t *testing.T) {
+	for _, release := range []bool{true, false} {
+		t.Run(fmt.Sprintf("finishes in time %v", release), func(t *testing.T) {
+			fake := clock.NewFake(time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC))
+			e := newEnv(t, `
+configuration "block" { command = ["sh", "-c", "touch $T/started; `+waitFile+`", "sh", "release"] }
+orchestration "o" {
+  phase "p" {
+    task "t" { configuration = "block" }
+  }
+}`, func(c *Config) { c.Clock = fake })
+			j := e.submit(Request{Orchestration: "o"})
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				_, err := e.exec.Run(ctx, RunOptions{Grace: 30 * time.Second})
+				done <- err
+			}()
+			e.waitFor("task started", func() bool { _, err := os.Stat(filepath.Join(e.dir, "started")); return err == nil })
+			cancel()
+			if err := fake.WaitForTimers(context.Background(), 1); err != nil {
+				t.Fatal(err)
+			}
+			if release {
+				if err := os.WriteFile(filepath.Join(e.dir, "release"), nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				fake.Advance(30 * time.Second)
+			}
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			got := e.job(j.ID)
+			want := state.JobSuccess
+			if !release {
+				want = state.JobTerminated
+			}
+			if got.Status != want {
+				t.Errorf("job = %s (%s), want %s", got.Status, got.Message, want)
+			}
+			if !release && !strings.Contains(taskByName(got, "t").Message, "executor stopped") {
+				t.Errorf("task message = %q", taskByName(got, "t").Message)
+			}
+		})
 	}
 }

@@ -36,10 +36,14 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 	if s.Project != nil {
 		projectZone = s.Project.Timezone
 	}
+	fired, err := e.store.LastFires(ctx)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
 	var queued []state.Job
 	var next time.Time
 	for _, o := range s.Orchestrations {
-		fire := false
+		var fires []state.ScheduleFire
 		for _, sc := range o.Schedules {
 			zone := sc.Zone(projectZone)
 			sched, err := schedule.Parse(sc.Cron, zone)
@@ -47,10 +51,7 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 				return queued, next, fmt.Errorf("orchestration %s: %w", o.Name, err)
 			}
 			key := ScheduleKey(sc, zone)
-			last, ok, err := e.store.LastFire(ctx, o.Name, key)
-			if err != nil {
-				return queued, next, fmt.Errorf("read last fire of %s: %w", o.Name, err)
-			}
+			last, ok := fired[[2]string{o.Name, key}]
 			if !ok {
 				last = now
 				if err := e.store.RecordFire(ctx, o.Name, key, now); err != nil {
@@ -58,19 +59,16 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 				}
 			}
 			if at, due := schedule.Due(sched, last, now); due {
-				if err := e.store.RecordFire(ctx, o.Name, key, at); err != nil {
-					return queued, next, fmt.Errorf("record fire of %s: %w", o.Name, err)
-				}
-				fire = true
+				fires = append(fires, state.ScheduleFire{Orchestration: o.Name, Key: key, At: at})
 				last = at
 			}
 			if n := sched.Next(maxTime(last, now)); !n.IsZero() && (next.IsZero() || n.Before(next)) {
 				next = n
 			}
 		}
-		if fire {
+		if len(fires) > 0 {
 			// Two schedules due at once make one job, not two.
-			job, err := e.Submit(ctx, Request{Orchestration: o.Name, Trigger: TriggerSchedule, TriggeredBy: "schedule"})
+			job, err := e.submit(ctx, Request{Orchestration: o.Name, Trigger: TriggerSchedule, TriggeredBy: "schedule"}, fires)
 			if err != nil {
 				return queued, next, err
 			}

@@ -116,6 +116,11 @@ func (e *Executor) applied(ctx context.Context) (*spec.Spec, string, error) {
 // Submit records a new job of an orchestration, with one task job per task
 // (skipped ones already marked with their reason), and wakes the dispatcher.
 func (e *Executor) Submit(ctx context.Context, req Request) (state.Job, error) {
+	return e.submit(ctx, req, nil)
+}
+
+// submit records the job together with the schedule fires that caused it.
+func (e *Executor) submit(ctx context.Context, req Request, fires []state.ScheduleFire) (state.Job, error) {
 	s, revision, err := e.applied(ctx)
 	if err != nil {
 		return state.Job{}, err
@@ -124,11 +129,11 @@ func (e *Executor) Submit(ctx context.Context, req Request) (state.Job, error) {
 	if err != nil {
 		return state.Job{}, err
 	}
-	job, err := e.store.CreateJob(ctx, orch, tasks)
+	job, err := e.store.CreateJobWithFires(ctx, orch, tasks, fires)
 	if err != nil {
 		return state.Job{}, fmt.Errorf("record job of %s: %w", req.Orchestration, err)
 	}
-	e.notify(ctx, event{kind: evSubmitted, jobID: job.ID})
+	e.notify(ctx, event{kind: evSubmitted, jobID: job.ID, job: job})
 	return job, nil
 }
 

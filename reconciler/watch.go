@@ -87,9 +87,11 @@ func (w *Watcher) Run(ctx context.Context) error {
 			w.reconcile(ctx)
 			w.syncTables(ctx, tables)
 		}
+		// Schedules first: their fires are due at an instant, triggers
+		// only after an update.
+		next := w.fireDue(ctx, w.Clock.Now())
+		w.fireTriggers(ctx, w.Clock.Now())
 		now := w.Clock.Now()
-		w.fireTriggers(ctx, now)
-		next := w.fireDue(ctx, now)
 		wakeAt := lastPoll.Add(w.Interval)
 		if dirSource {
 			wakeAt = time.Time{}

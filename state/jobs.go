@@ -155,8 +155,27 @@ func nullID(id JobID) any {
 // CreateJob records an orchestration job and its task jobs in one
 // transaction.
 func (s *Store) CreateJob(ctx context.Context, orch NewJob, tasks []NewJob) (Job, error) {
+	return s.CreateJobWithFires(ctx, orch, tasks, nil)
+}
+
+// ScheduleFire records that a schedule fired.
+type ScheduleFire struct {
+	Orchestration string
+	Key           string
+	At            time.Time
+}
+
+// CreateJobWithFires records a job and the schedule fires that caused it
+// in one transaction: a crash can neither lose the fire's job nor run it
+// twice.
+func (s *Store) CreateJobWithFires(ctx context.Context, orch NewJob, tasks []NewJob, fires []ScheduleFire) (Job, error) {
 	var id JobID
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		for _, f := range fires {
+			if err := recordFire(ctx, tx, f); err != nil {
+				return err
+			}
+		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO jobs (kind, parent_id, parent_task_id, orchestration, phase, phase_index, task,
 			task_index, configuration, serial_key, status, trigger, triggered_by, notify_to, revision, retry_of, created_at,
 			message, spec, selected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)

@@ -102,12 +102,38 @@ func (s *Store) LastFire(ctx context.Context, orchestration, scheduleKey string)
 
 // RecordFire records a schedule's fire.
 func (s *Store) RecordFire(ctx context.Context, orchestration, scheduleKey string, at time.Time) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO schedule_fires (orchestration, schedule_key, fired_at) VALUES (?1, ?2, ?3)
-		ON CONFLICT (orchestration, schedule_key) DO UPDATE SET fired_at = ?3`, orchestration, scheduleKey, toDB(at))
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		return recordFire(ctx, tx, ScheduleFire{Orchestration: orchestration, Key: scheduleKey, At: at})
+	})
+}
+
+func recordFire(ctx context.Context, tx *sql.Tx, f ScheduleFire) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO schedule_fires (orchestration, schedule_key, fired_at) VALUES (?1, ?2, ?3)
+		ON CONFLICT (orchestration, schedule_key) DO UPDATE SET fired_at = ?3`, f.Orchestration, f.Key, toDB(f.At))
 	if err != nil {
-		return fmt.Errorf("record fire of %s: %w", orchestration, err)
+		return fmt.Errorf("record fire of %s: %w", f.Orchestration, err)
 	}
 	return nil
+}
+
+// LastFires returns the last fire of every schedule, by orchestration and
+// schedule key.
+func (s *Store) LastFires(ctx context.Context) (map[[2]string]time.Time, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT orchestration, schedule_key, fired_at FROM schedule_fires")
+	if err != nil {
+		return nil, fmt.Errorf("read schedule fires: %w", err)
+	}
+	defer rows.Close()
+	out := map[[2]string]time.Time{}
+	for rows.Next() {
+		var o, k string
+		var at sql.NullInt64
+		if err := rows.Scan(&o, &k, &at); err != nil {
+			return nil, err
+		}
+		out[[2]string{o, k}] = fromDB(at)
+	}
+	return out, rows.Err()
 }
 
 // LastTriggerRun is when an orchestration's event trigger last fired.
