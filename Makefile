@@ -14,11 +14,11 @@ test:
 
 lint:
 	$(GO) vet ./...
-	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	@out="$$(gofmt -l $$($(GO) list -f '{{.Dir}}' ./...))"; if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
 bench:
 	mkdir -p .benchtmp && TMPDIR=$(CURDIR)/.benchtmp $(GO) test -run '^$$' -bench . -benchmem ./...
 	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; elif [ -f scripts/bench.sh ]; then sh scripts/bench.sh; fi
 
 fmt:
-	gofmt -w .
+	gofmt -w $$($(GO) list -f '{{.Dir}}' ./...)

@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -115,6 +116,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 		case err := <-execErr:
 			if timer != nil {
 				timer.Stop()
+			}
+			if ctx.Err() != nil {
+				return err // stopping: the executor drained first
+			}
+			if err == nil {
+				err = errors.New("it stopped unexpectedly")
 			}
 			return fmt.Errorf("executor: %w", err)
 		case <-timerC:
