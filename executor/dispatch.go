@@ -558,7 +558,8 @@ func (d *dispatcher) finish(ctx context.Context, r *run) error {
 		}
 	}
 	d.ready = slices.DeleteFunc(d.ready, func(t *task) bool { return t.run == r })
-	if err := d.update(ctx, &r.job, []state.JobStatus{state.JobCreated, state.JobWaiting, state.JobProcessing}, state.JobUpdate{Status: status, FinishedAt: now, Message: &msg}); err != nil {
+	outbox := d.e.outboxFor(ctx, r.job, r.spec, status, msg, now)
+	if err := d.update(ctx, &r.job, []state.JobStatus{state.JobCreated, state.JobWaiting, state.JobProcessing}, state.JobUpdate{Status: status, FinishedAt: now, Message: &msg, Outbox: outbox}); err != nil {
 		return err
 	}
 	return d.ended1(ctx, r)

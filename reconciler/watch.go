@@ -46,6 +46,9 @@ type Watcher struct {
 	// Reconciled, if set, receives the outcome of every reconcile (tests
 	// wait on it).
 	Reconciled chan<- error
+	// AfterApply, if set, runs after a revision was applied (it creates
+	// the tokens of new orchestrations).
+	AfterApply func(ctx context.Context) error
 }
 
 // ApplyOptions of the watcher are the safe defaults: a force-push or a mass
@@ -167,6 +170,11 @@ func (w *Watcher) reconcile(ctx context.Context) {
 	case res.Applied:
 		c, u, d := res.Plan.Counts()
 		w.Logger.Info("applied revision", "revision", shortRef(res.Revision.Ref), "created", c, "updated", u, "deleted", d)
+		if w.AfterApply != nil {
+			if err := w.AfterApply(ctx); err != nil {
+				w.Logger.Error("after apply", "error", err)
+			}
+		}
 	}
 	if w.Reconciled != nil {
 		w.Reconciled <- err

@@ -225,3 +225,18 @@ func (s *Store) SourceStatus(ctx context.Context) (SourceStatus, error) {
 	st.LastFetchAt, st.LastSuccessAt, st.StaleSince = fromDB(fetch), fromDB(success), fromDB(stale)
 	return st, nil
 }
+
+// AppliedObject returns one live object.
+func (s *Store) AppliedObject(ctx context.Context, kind spec.Kind, name string) (spec.Object, error) {
+	o := spec.Object{Kind: kind, Name: name}
+	var js string
+	err := s.r.QueryRowContext(ctx, "SELECT hash, json FROM objects WHERE kind = ? AND name = ? AND deleted_revision IS NULL", kind, name).Scan(&o.Hash, &js)
+	if errors.Is(err, sql.ErrNoRows) {
+		return spec.Object{}, fmt.Errorf("%s %q: %w", kind, name, ErrNotFound)
+	}
+	if err != nil {
+		return spec.Object{}, fmt.Errorf("read %s %q: %w", kind, name, err)
+	}
+	o.JSON = []byte(js)
+	return o, nil
+}

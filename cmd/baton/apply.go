@@ -32,6 +32,11 @@ revision stays in force.`,
 				}
 				return &exitError{code: exitFailure, err: err}
 			}
+			if res.Applied {
+				if err := g.ensureTokens(cmd.Context(), rec.Store); err != nil {
+					return &exitError{code: exitFailure, err: fmt.Errorf("create orchestration tokens: %w", err)}
+				}
+			}
 			return reportApply(g, res, jsonOut)
 		},
 	}

@@ -11,7 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/notify"
 	"github.com/baton-dev/baton/reconciler"
 	"github.com/baton-dev/baton/state"
 )
@@ -58,6 +60,9 @@ cancelled or terminated. A CI job or a system cron can drive baton with it.`,
 			case res.Applied:
 				c, u, d := res.Plan.Counts()
 				fmt.Fprintf(g.stderr, "baton: applied revision %s (%d created, %d updated, %d deleted)\n", shortRevision(res.Revision.Ref), c, u, d)
+				if err := g.ensureTokens(ctx, rec.Store); err != nil {
+					return &exitError{code: exitFailure, err: fmt.Errorf("create orchestration tokens: %w", err)}
+				}
 			default:
 				fmt.Fprintf(g.stderr, "baton: revision %s is already applied\n", shortRevision(res.Plan.Revision.Ref))
 			}
@@ -72,6 +77,12 @@ cancelled or terminated. A CI job or a system cron can drive baton with it.`,
 			ended, err := runQueue(ctx, g, rec, ex, grace)
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
+			}
+			// Deliver the notifications of the jobs that ended; what fails
+			// stays in the outbox for the next reconcile or watcher.
+			notifier := &notify.Worker{Store: rec.Store, Clock: clock.Real(), SMTPURL: os.Getenv("BATON_SMTP_URL"), Logger: g.logger()}
+			if err := notifier.SendPending(ctx); err != nil {
+				fmt.Fprintf(g.stderr, "baton: send notifications: %v\n", err)
 			}
 			failed := 0
 			for _, j := range ended {

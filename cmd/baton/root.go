@@ -37,6 +37,8 @@ type globals struct {
 	source string
 	ref    string
 	path   string
+	// apiURL is given to tasks as BATON_API_URL when watch serves the API.
+	apiURL string
 	stdout io.Writer
 	stderr io.Writer
 }
@@ -84,6 +86,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newJobsCommand(g),
 		newTablesCommand(g),
 		newWatchCommand(g),
+		newTokensCommand(g),
 	)
 	return root
 }

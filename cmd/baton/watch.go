@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -15,14 +18,18 @@ import (
 
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/notify"
 	"github.com/baton-dev/baton/reconciler"
+	"github.com/baton-dev/baton/server"
 )
 
 func newWatchCommand(g *globals) *cobra.Command {
 	var (
-		interval  time.Duration
-		grace     time.Duration
-		logFormat string
+		interval      time.Duration
+		grace         time.Duration
+		logFormat     string
+		listen        string
+		publicMetrics bool
 	)
 	cmd := &cobra.Command{
 		Use:   "watch",
@@ -52,6 +59,14 @@ them.`,
 				return &exitError{code: exitFailure, err: err}
 			}
 			defer done()
+			var listener net.Listener
+			if listen != "" {
+				if listener, err = net.Listen("tcp", listen); err != nil {
+					return &exitError{code: exitFailure, err: fmt.Errorf("listen on %s: %w", listen, err)}
+				}
+				defer listener.Close()
+				g.apiURL = "http://" + listener.Addr().String()
+			}
 			tablesUpdated := make(chan struct{}, 1)
 			ex := g.newExecutorWith(rec.Store, rec.Source, logger, func() {
 				select {
@@ -67,7 +82,41 @@ them.`,
 				return &exitError{code: exitFailure, err: err}
 			}
 			defer stopWake()
+			tokens, err := g.tokens(rec.Store)
+			if err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+			var background sync.WaitGroup
+			defer background.Wait()
+			bgctx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+			defer stopBackground()
+			notifier := &notify.Worker{Store: rec.Store, Clock: clock.Real(), SMTPURL: os.Getenv("BATON_SMTP_URL"), Logger: logger}
+			background.Add(1)
+			go func() { defer background.Done(); _ = notifier.Run(bgctx) }()
+			if listener != nil {
+				srv := &http.Server{
+					Handler: (&server.Server{
+						Store: rec.Store, Executor: ex, Tokens: tokens, Clock: clock.Real(), Logger: logger, PublicMetrics: publicMetrics,
+						TablesUpdated: func() { executor.Wake(g.wakePath()) },
+					}).Handler(),
+					ReadHeaderTimeout: 10 * time.Second,
+				}
+				background.Add(1)
+				go func() {
+					defer background.Done()
+					if err := srv.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+						logger.Error("API server", "error", err)
+					}
+				}()
+				defer func() {
+					sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+					defer cancel()
+					_ = srv.Shutdown(sctx)
+				}()
+				logger.Info("serving the API", "url", g.apiURL)
+			}
 			w := &reconciler.Watcher{
+				AfterApply:    func(ctx context.Context) error { return g.ensureTokens(ctx, rec.Store) },
 				Reconciler:    rec,
 				Executor:      ex,
 				Clock:         clock.Real(),
@@ -90,6 +139,8 @@ them.`,
 	f.DurationVar(&interval, "interval", 60*time.Second, "how often to poll a Git source")
 	f.DurationVar(&grace, "grace", 30*time.Second, "on SIGTERM, how long running tasks may finish before they are terminated")
 	f.StringVar(&logFormat, "log-format", "", "log format: text or json (default: text on a terminal, json otherwise)")
+	f.StringVar(&listen, "listen", "", "serve the HTTP API on this address, e.g. 127.0.0.1:8080 (default: off)")
+	f.BoolVar(&publicMetrics, "public-metrics", false, "serve /metrics without a token")
 	return cmd
 }
 

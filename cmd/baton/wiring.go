@@ -11,6 +11,8 @@ import (
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/reconciler"
+	"github.com/baton-dev/baton/server"
+	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
 )
 
@@ -84,7 +86,17 @@ func (g *globals) newExecutorWith(st *state.Store, src reconciler.Source, logger
 		}
 		return src.Root(ctx, revision)
 	}
+	tokens, err := g.tokens(st)
+	if err != nil {
+		logger.Error("orchestration tokens are unavailable; tasks run without BATON_TOKEN", "error", err)
+	}
+	var token func(ctx context.Context, orchestration string) (string, error)
+	if tokens != nil {
+		token = tokens.OrchestrationSecret
+	}
 	return executor.New(executor.Config{
+		Token:           token,
+		APIURL:          g.apiURL,
 		Store:           st,
 		Clock:           clock.Real(),
 		Runner:          executor.OSRunner{},
@@ -100,4 +112,34 @@ func (g *globals) newExecutorWith(st *state.Store, src reconciler.Source, logger
 // logger writes warnings and errors of background work to stderr.
 func (g *globals) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// tokens opens the token service of the state; the key of orchestration
+// tokens comes from BATON_TOKEN_KEY or a key file next to the state.
+func (g *globals) tokens(st *state.Store) (*server.Tokens, error) {
+	key, err := server.LoadKey(os.Getenv, g.state+".key")
+	if err != nil {
+		return nil, err
+	}
+	return &server.Tokens{Store: st, Clock: clock.Real(), Key: key}, nil
+}
+
+// ensureTokens creates the token of every applied orchestration that has
+// none.
+func (g *globals) ensureTokens(ctx context.Context, st *state.Store) error {
+	tokens, err := g.tokens(st)
+	if err != nil {
+		return err
+	}
+	objs, err := st.AppliedObjects(ctx)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, o := range objs {
+		if o.Kind == spec.KindOrchestration {
+			names = append(names, o.Name)
+		}
+	}
+	return tokens.EnsureOrchestrationTokens(ctx, names)
 }

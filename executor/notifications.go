@@ -1,0 +1,109 @@
+package executor
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/baton-dev/baton/spec"
+	"github.com/baton-dev/baton/state"
+)
+
+// ManualChannel names the outbox channel of the person who started a
+// manual run.
+const ManualChannel = "manual"
+
+// Notification is the payload sent to channels (webhook body; the e-mail
+// is written from it).
+type Notification struct {
+	Event         spec.Event      `json:"event"`
+	Orchestration string          `json:"orchestration"`
+	JobID         state.JobID     `json:"job_id"`
+	Status        state.JobStatus `json:"status"`
+	Trigger       string          `json:"trigger"`
+	TriggeredBy   string          `json:"triggered_by,omitempty"`
+	Message       string          `json:"message,omitempty"`
+	StartedAt     time.Time       `json:"started_at,omitzero"`
+	FinishedAt    time.Time       `json:"finished_at,omitzero"`
+}
+
+// eventOf is the notify event of a job's final status.
+func eventOf(status state.JobStatus) (spec.Event, bool) {
+	switch status {
+	case state.JobSuccess:
+		return spec.EventSuccess, true
+	case state.JobWarning:
+		return spec.EventWarning, true
+	case state.JobError, state.JobTerminated:
+		return spec.EventError, true
+	}
+	return "", false
+}
+
+// outboxFor lists the notifications of a job that ends with status, by the
+// manual's rule: an unattended run (schedule, event) notifies the channels
+// of its orchestration's notify blocks; a run a person started notifies only
+// that person, whatever the settings. They are stored with the job's final
+// status, in the same transaction.
+func (e *Executor) outboxFor(ctx context.Context, job state.Job, runSpec RunSpec, status state.JobStatus, msg string, now time.Time) []state.OutboxEntry {
+	if job.ParentTaskID != 0 {
+		return nil // a nested run reports through its parent
+	}
+	event, ok := eventOf(status)
+	if !ok {
+		return nil
+	}
+	payload, err := json.Marshal(Notification{
+		Event: event, Orchestration: job.Orchestration, JobID: job.ID, Status: status, Trigger: job.Trigger,
+		TriggeredBy: job.TriggeredBy, Message: msg, StartedAt: job.StartedAt, FinishedAt: now,
+	})
+	if err != nil {
+		e.cfg.Logger.Error("encode notification", "job", job.ID, "error", err)
+		return nil
+	}
+	entry := func(channel, target string) state.OutboxEntry {
+		return state.OutboxEntry{JobID: job.ID, Channel: channel, Target: target, Event: string(event), Payload: payload, CreatedAt: now}
+	}
+	if job.Trigger != TriggerSchedule && job.Trigger != TriggerEvent {
+		if job.NotifyTo == "" {
+			return nil
+		}
+		return []state.OutboxEntry{entry(ManualChannel, "mailto:"+job.NotifyTo)}
+	}
+	s, _, err := e.applied(ctx)
+	if err != nil {
+		e.cfg.Logger.Error("read notification channels", "job", job.ID, "error", err)
+		return nil
+	}
+	channels := map[string]*spec.Notification{}
+	for _, n := range s.Notifications {
+		channels[n.Name] = n
+	}
+	var out []state.OutboxEntry
+	for _, n := range runSpec.Notify {
+		if !slices.Contains(n.On, event) {
+			continue
+		}
+		for _, name := range n.To {
+			ch := channels[name]
+			if ch == nil {
+				e.cfg.Logger.Warn("notification channel is no longer applied", "channel", name, "job", job.ID)
+				continue
+			}
+			for _, addr := range ch.Email {
+				out = append(out, entry(name, "mailto:"+addr))
+			}
+			if ch.Webhook != "" {
+				out = append(out, entry(name, ch.Webhook))
+			}
+		}
+	}
+	return out
+}
+
+// Subject is a one-line summary of a notification.
+func (n Notification) Subject() string {
+	return fmt.Sprintf("[baton] %s: job %d of %s ended %s", n.Event, n.JobID, n.Orchestration, n.Status)
+}

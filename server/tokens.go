@@ -1,0 +1,213 @@
+// Package server is baton's HTTP API and its tokens: people's tokens with
+// scopes and orchestration limits, and the token every orchestration's jobs
+// run with. Secrets are shown once; only their SHA-256 is stored, and they
+// are compared in constant time.
+package server
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/baton-dev/baton/clock"
+	"github.com/baton-dev/baton/state"
+)
+
+// Scopes a token can hold.
+const (
+	ScopeRun         = "orchestrations:run"
+	ScopeJobsRead    = "jobs:read"
+	ScopeTablesWrite = "tables:write"
+	ScopeAdmin       = "admin"
+)
+
+// Scopes lists every scope.
+var Scopes = []string{ScopeRun, ScopeJobsRead, ScopeTablesWrite, ScopeAdmin}
+
+// ErrUnauthorized means no valid token was presented.
+var ErrUnauthorized = errors.New("unauthorized")
+
+// Tokens issues and checks tokens.
+type Tokens struct {
+	Store *state.Store
+	Clock clock.Clock
+	// Key derives the secrets of orchestration tokens, so the executor can
+	// hand them to tasks while the state holds only their hashes.
+	Key []byte
+}
+
+// LoadKey returns the key for orchestration tokens: BATON_TOKEN_KEY when
+// set, else the key file next to the state, created on first use.
+func LoadKey(getenv func(string) string, path string) ([]byte, error) {
+	if k := getenv("BATON_TOKEN_KEY"); k != "" {
+		if len(k) < 32 {
+			return nil, errors.New("BATON_TOKEN_KEY is too short; use at least 32 random characters")
+		}
+		return []byte(k), nil
+	}
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("make token key: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if b, rerr := os.ReadFile(path); rerr == nil && len(b) >= 32 {
+			return b, nil // another process made it first
+		}
+		return nil, fmt.Errorf("write token key %s: %w", path, err)
+	}
+	defer f.Close()
+	if _, err := f.Write(key); err != nil {
+		return nil, fmt.Errorf("write token key %s: %w", path, err)
+	}
+	return key, nil
+}
+
+// Hash is what the state keeps of a secret. Secrets are 192-bit random (or
+// HMAC-derived) strings, so a plain SHA-256 is enough.
+func Hash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Create issues a token for a person and returns its secret, shown once.
+func (t *Tokens) Create(ctx context.Context, tok state.Token) (string, state.Token, error) {
+	if len(tok.Scopes) == 0 {
+		return "", state.Token{}, fmt.Errorf("a token needs at least one scope: %s", strings.Join(Scopes, ", "))
+	}
+	for _, s := range tok.Scopes {
+		if !slices.Contains(Scopes, s) {
+			return "", state.Token{}, fmt.Errorf("unknown scope %q; scopes are %s", s, strings.Join(Scopes, ", "))
+		}
+	}
+	tok.ID = "tok_" + randomString(6)
+	tok.CreatedAt = t.Clock.Now().UTC()
+	tok.Orchestration = ""
+	secret := "bt_" + randomString(24)
+	if err := t.Store.CreateToken(ctx, tok, Hash(secret)); err != nil {
+		return "", state.Token{}, err
+	}
+	return secret, tok, nil
+}
+
+// orchestrationSecret derives the secret of an orchestration token.
+func (t *Tokens) orchestrationSecret(tok state.Token) string {
+	m := hmac.New(sha256.New, t.Key)
+	m.Write([]byte(tok.Orchestration + "\x00" + tok.ID))
+	return "bto_" + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// OrchestrationSecret returns the secret the jobs of an orchestration run
+// with, creating its token when the orchestration has none yet.
+func (t *Tokens) OrchestrationSecret(ctx context.Context, orchestration string) (string, error) {
+	tok, ok, err := t.Store.OrchestrationToken(ctx, orchestration)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		if tok, err = t.rotate(ctx, orchestration); err != nil {
+			return "", err
+		}
+	}
+	return t.orchestrationSecret(tok), nil
+}
+
+// EnsureOrchestrationTokens creates the token of every orchestration that
+// has none: called after each apply.
+func (t *Tokens) EnsureOrchestrationTokens(ctx context.Context, orchestrations []string) error {
+	for _, name := range orchestrations {
+		if _, err := t.OrchestrationSecret(ctx, name); err != nil {
+			return fmt.Errorf("token of orchestration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Refresh rotates an orchestration's token: new jobs get the new one; jobs
+// already running keep the old one until they end.
+func (t *Tokens) Refresh(ctx context.Context, orchestration string) (state.Token, error) {
+	return t.rotate(ctx, orchestration)
+}
+
+func (t *Tokens) rotate(ctx context.Context, orchestration string) (state.Token, error) {
+	now := t.Clock.Now().UTC()
+	tok := state.Token{
+		ID:             "orch_" + randomString(6),
+		Description:    "jobs of orchestration " + orchestration,
+		Scopes:         []string{ScopeTablesWrite, ScopeJobsRead},
+		Orchestrations: []string{orchestration},
+		Orchestration:  orchestration,
+		CreatedAt:      now,
+	}
+	if err := t.Store.RotateOrchestrationToken(ctx, tok, Hash(t.orchestrationSecret(tok)), now); err != nil {
+		return state.Token{}, err
+	}
+	return tok, nil
+}
+
+// Authenticate checks an Authorization header ("Bearer SECRET").
+func (t *Tokens) Authenticate(ctx context.Context, header string) (state.Token, error) {
+	secret, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok || secret == "" {
+		return state.Token{}, fmt.Errorf("%w: send Authorization: Bearer <token>", ErrUnauthorized)
+	}
+	hash := Hash(secret)
+	tok, err := t.Store.TokenByHash(ctx, hash)
+	if errors.Is(err, state.ErrNotFound) {
+		return state.Token{}, fmt.Errorf("%w: unknown token", ErrUnauthorized)
+	}
+	if err != nil {
+		return state.Token{}, err
+	}
+	// The lookup was by hash; compare again in constant time so that no
+	// timing difference depends on the secret.
+	if subtle.ConstantTimeCompare([]byte(Hash(secret)), []byte(hash)) != 1 {
+		return state.Token{}, fmt.Errorf("%w: unknown token", ErrUnauthorized)
+	}
+	if !tok.RevokedAt.IsZero() {
+		return state.Token{}, fmt.Errorf("%w: the token was revoked", ErrUnauthorized)
+	}
+	if !tok.SupersededAt.IsZero() {
+		active, err := t.Store.ActiveJobCreatedBefore(ctx, tok.Orchestration, tok.SupersededAt)
+		if err != nil {
+			return state.Token{}, err
+		}
+		if !active {
+			return state.Token{}, fmt.Errorf("%w: the orchestration token was rotated", ErrUnauthorized)
+		}
+	}
+	_ = t.Store.TouchToken(ctx, tok.ID, t.Clock.Now().UTC())
+	return tok, nil
+}
+
+// Allows reports whether tok may act with scope on orchestration ("" when
+// the action concerns no single orchestration).
+func Allows(tok state.Token, scope, orchestration string) bool {
+	if !slices.Contains(tok.Scopes, scope) && !slices.Contains(tok.Scopes, ScopeAdmin) {
+		return false
+	}
+	if orchestration != "" && len(tok.Orchestrations) > 0 && !slices.Contains(tok.Orchestrations, orchestration) {
+		return false
+	}
+	return true
+}

@@ -1,0 +1,152 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Token is an API token. Its secret is never stored, only a hash of it.
+type Token struct {
+	ID             string   `json:"id"`
+	Description    string   `json:"description"`
+	Owner          string   `json:"owner,omitempty"`
+	Scopes         []string `json:"scopes"`
+	Orchestrations []string `json:"orchestrations,omitempty"`
+	// Orchestration is set on the token an orchestration's jobs run with.
+	Orchestration string    `json:"orchestration,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	RevokedAt     time.Time `json:"revoked_at,omitzero"`
+	// SupersededAt is when an orchestration token was rotated: it then
+	// serves only jobs created before.
+	SupersededAt time.Time `json:"superseded_at,omitzero"`
+	LastUsedAt   time.Time `json:"last_used_at,omitzero"`
+}
+
+const tokenColumns = "id, description, owner, scopes, orchestrations, COALESCE(orchestration, ''), created_at, revoked_at, expires_at, last_used_at"
+
+func scanToken(row interface{ Scan(...any) error }) (Token, error) {
+	var t Token
+	var scopes, orchs string
+	var created, revoked, superseded, used sql.NullInt64
+	if err := row.Scan(&t.ID, &t.Description, &t.Owner, &scopes, &orchs, &t.Orchestration, &created, &revoked, &superseded, &used); err != nil {
+		return Token{}, err
+	}
+	if err := json.Unmarshal([]byte(scopes), &t.Scopes); err != nil {
+		return Token{}, fmt.Errorf("token %s scopes: %w", t.ID, err)
+	}
+	if err := json.Unmarshal([]byte(orchs), &t.Orchestrations); err != nil {
+		return Token{}, fmt.Errorf("token %s orchestrations: %w", t.ID, err)
+	}
+	t.CreatedAt, t.RevokedAt, t.SupersededAt, t.LastUsedAt = fromDB(created), fromDB(revoked), fromDB(superseded), fromDB(used)
+	return t, nil
+}
+
+// CreateToken stores a token with the hash of its secret.
+func (s *Store) CreateToken(ctx context.Context, t Token, hash string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return createToken(ctx, tx, t, hash) })
+}
+
+func createToken(ctx context.Context, tx *sql.Tx, t Token, hash string) error {
+	if t.Scopes == nil {
+		t.Scopes = []string{}
+	}
+	if t.Orchestrations == nil {
+		t.Orchestrations = []string{}
+	}
+	scopes, _ := json.Marshal(t.Scopes)
+	orchs, _ := json.Marshal(t.Orchestrations)
+	var orch any
+	if t.Orchestration != "" {
+		orch = t.Orchestration
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO tokens (id, hash, description, owner, scopes, orchestrations, orchestration, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, t.ID, hash, t.Description, t.Owner, string(scopes), string(orchs), orch, toDB(t.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("store token %s: %w", t.ID, err)
+	}
+	return nil
+}
+
+// TokenByHash finds a token by the hash of its secret; revoked ones are
+// returned too, so the caller can say why they fail.
+func (s *Store) TokenByHash(ctx context.Context, hash string) (Token, error) {
+	t, err := scanToken(s.r.QueryRowContext(ctx, "SELECT "+tokenColumns+" FROM tokens WHERE hash = ?", hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Token{}, ErrNotFound
+	}
+	return t, err
+}
+
+// ListTokens lists the tokens people made (not the orchestrations' own).
+func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT "+tokenColumns+" FROM tokens WHERE orchestration IS NULL ORDER BY created_at, id")
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeToken revokes a token people made; orchestration tokens are only
+// rotated.
+func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error {
+	res, err := s.w.ExecContext(ctx, "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND orchestration IS NULL", toDB(at), id)
+	if err != nil {
+		return fmt.Errorf("revoke token %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("token %s: %w (orchestration tokens cannot be revoked; rotate them with baton tokens refresh --orchestration)", id, ErrNotFound)
+	}
+	return nil
+}
+
+// OrchestrationToken is the current token of an orchestration.
+func (s *Store) OrchestrationToken(ctx context.Context, orchestration string) (Token, bool, error) {
+	t, err := scanToken(s.r.QueryRowContext(ctx, "SELECT "+tokenColumns+" FROM tokens WHERE orchestration = ? AND expires_at IS NULL", orchestration))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Token{}, false, nil
+	}
+	if err != nil {
+		return Token{}, false, fmt.Errorf("read token of %s: %w", orchestration, err)
+	}
+	return t, true, nil
+}
+
+// RotateOrchestrationToken supersedes the current token of an
+// orchestration (if any) and stores next, in one transaction.
+func (s *Store) RotateOrchestrationToken(ctx context.Context, next Token, hash string, at time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE tokens SET expires_at = ? WHERE orchestration = ? AND expires_at IS NULL", toDB(at), next.Orchestration); err != nil {
+			return fmt.Errorf("supersede token of %s: %w", next.Orchestration, err)
+		}
+		return createToken(ctx, tx, next, hash)
+	})
+}
+
+// TouchToken records a token's use.
+func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
+	_, err := s.w.ExecContext(ctx, "UPDATE tokens SET last_used_at = ? WHERE id = ?", toDB(at), id)
+	return err
+}
+
+// ActiveJobCreatedBefore reports whether an orchestration has a job that
+// has not ended and was created before t: such jobs keep the token they
+// started with.
+func (s *Store) ActiveJobCreatedBefore(ctx context.Context, orchestration string, t time.Time) (bool, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE kind = 'orchestration' AND orchestration = ?
+		AND status IN ('created', 'waiting', 'processing') AND created_at < ?`, orchestration, toDB(t)).Scan(&n)
+	return n > 0, err
+}
