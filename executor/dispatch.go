@@ -25,6 +25,8 @@ type run struct {
 	stopped    bool // the executor stopped while it ran
 	failure    string
 	parentTask *task // the task that runs this orchestration, if any
+	// stopLongRunning ends the long_running timer of the run.
+	stopLongRunning chan struct{}
 }
 
 // task is a task job of a run.
@@ -233,6 +235,7 @@ func (d *dispatcher) loop(ctx context.Context, wake <-chan struct{}, opts RunOpt
 	// Run's own context ends the loop; database writes after that still
 	// need a live context, so they use one that outlives the drain.
 	dbctx := context.WithoutCancel(ctx)
+	defer d.stopTimers()
 	if err := d.load(dbctx); err != nil {
 		return nil, err
 	}
@@ -302,6 +305,8 @@ func (d *dispatcher) handle(ctx context.Context, ev event) error {
 		return d.load(ctx)
 	case evTaskDone:
 		return d.taskDone(ctx, ev.result)
+	case evLongRunning:
+		return d.longRunning(ctx, ev.jobID)
 	}
 	return nil
 }
@@ -349,6 +354,7 @@ func (d *dispatcher) schedulePass(ctx context.Context) error {
 				return err
 			}
 			d.busy[r.job.SerialKey] = r.job.ID
+			d.watchLongRunning(ctx, r)
 			if err := d.advance(ctx, r); err != nil {
 				return err
 			}
@@ -583,8 +589,62 @@ func (d *dispatcher) skipRun(ctx context.Context, r *run, msg string) error {
 	return d.ended1(ctx, r)
 }
 
+// watchLongRunning arms a timer that reports the run as long running
+// when it takes longer than its past successful runs allow.
+func (d *dispatcher) watchLongRunning(ctx context.Context, r *run) {
+	after := d.e.longRunningAfter(ctx, r.job.Orchestration)
+	if after <= 0 || r.job.ParentTaskID != 0 {
+		return
+	}
+	stop := make(chan struct{})
+	r.stopLongRunning = stop
+	timer := d.e.clock.NewTimer(after)
+	id := r.job.ID
+	go func() {
+		defer timer.Stop()
+		select {
+		case <-timer.C():
+			select {
+			case d.e.events <- event{kind: evLongRunning, jobID: id}:
+			case <-stop:
+			}
+		case <-stop:
+		}
+	}()
+}
+
+// stopTimers ends the long_running timers of runs still known when the
+// dispatcher stops.
+func (d *dispatcher) stopTimers() {
+	for _, r := range d.runs {
+		if r.stopLongRunning != nil {
+			close(r.stopLongRunning)
+			r.stopLongRunning = nil
+		}
+	}
+}
+
+// longRunning queues the long_running notification of a run still going;
+// the outbox keeps it to one per job and channel.
+func (d *dispatcher) longRunning(ctx context.Context, id state.JobID) error {
+	r, ok := d.runs[id]
+	if !ok || r.job.Status != state.JobProcessing {
+		return nil
+	}
+	msg := "the job runs longer than its recent successful runs"
+	entries := d.e.outboxForEvent(ctx, r.job, r.spec, spec.EventLongRunning, r.job.Status, msg, d.now())
+	if err := d.e.store.AddOutbox(ctx, entries...); err != nil {
+		return fmt.Errorf("queue long_running notification of job %d: %w", id, err)
+	}
+	return nil
+}
+
 // ended1 forgets an ended run and hands its result to its parent task.
 func (d *dispatcher) ended1(ctx context.Context, r *run) error {
+	if r.stopLongRunning != nil {
+		close(r.stopLongRunning)
+		r.stopLongRunning = nil
+	}
 	if d.busy[r.job.SerialKey] == r.job.ID {
 		delete(d.busy, r.job.SerialKey)
 	}

@@ -106,6 +106,7 @@ const (
 	evWake
 	evCancel
 	evTaskDone
+	evLongRunning
 )
 
 type event struct {

@@ -48,12 +48,16 @@ func eventOf(status state.JobStatus) (spec.Event, bool) {
 // that person, whatever the settings. They are stored with the job's final
 // status, in the same transaction.
 func (e *Executor) outboxFor(ctx context.Context, job state.Job, runSpec RunSpec, status state.JobStatus, msg string, now time.Time) []state.OutboxEntry {
-	if job.ParentTaskID != 0 {
-		return nil // a nested run reports through its parent
-	}
 	event, ok := eventOf(status)
 	if !ok {
 		return nil
+	}
+	return e.outboxForEvent(ctx, job, runSpec, event, status, msg, now)
+}
+
+func (e *Executor) outboxForEvent(ctx context.Context, job state.Job, runSpec RunSpec, event spec.Event, status state.JobStatus, msg string, now time.Time) []state.OutboxEntry {
+	if job.ParentTaskID != 0 {
+		return nil // a nested run reports through its parent
 	}
 	payload, err := json.Marshal(Notification{
 		Event: event, Orchestration: job.Orchestration, JobID: job.ID, Status: status, Trigger: job.Trigger,
@@ -106,4 +110,23 @@ func (e *Executor) outboxFor(ctx context.Context, job state.Job, runSpec RunSpec
 // Subject is a one-line summary of a notification.
 func (n Notification) Subject() string {
 	return fmt.Sprintf("[baton] %s: job %d of %s ended %s", n.Event, n.JobID, n.Orchestration, n.Status)
+}
+
+// LongRunningTolerance is how much longer than the average of its last
+// successful runs a job may take before it counts as long running.
+const LongRunningTolerance = 1.5
+
+// longRunningAfter is when a job of orchestration counts as long running,
+// or 0 when it has no successful run to compare with.
+func (e *Executor) longRunningAfter(ctx context.Context, orchestration string) time.Duration {
+	ds, err := e.store.LastSuccessfulDurations(ctx, orchestration, 10)
+	if err != nil || len(ds) == 0 {
+		return 0
+	}
+	var sum time.Duration
+	for _, d := range ds {
+		sum += d
+	}
+	avg := sum / time.Duration(len(ds))
+	return time.Duration(float64(avg) * LongRunningTolerance)
 }

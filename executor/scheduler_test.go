@@ -2,6 +2,9 @@ package executor
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -155,5 +158,58 @@ orchestration "daily" {
 	fake.Advance(24 * time.Hour)
 	if jobs, _, _ = e.exec.FireDue(ctx, fake.Now()); len(jobs) != 1 {
 		t.Errorf("next day fired %d jobs, want 1", len(jobs))
+	}
+}
+
+// A job running longer than 1.5 times the average of the last successful
+// runs is reported long_running, once.
+func TestLongRunningIsNotifiedOnce(t *testing.T) {
+	fake := clock.NewFake(time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC))
+	e := newEnv(t, `
+notification "ops" { webhook = "https://hooks.example.com/baton" }
+configuration "block" { command = ["sh", "-c", "touch $T/started-$BATON_RUN_ID; `+waitFile+`; rm $T/release", "sh", "release"] }
+orchestration "o" {
+  notify {
+    on = ["long_running"]
+    to = ["ops"]
+  }
+  phase "p" {
+    task "t" { configuration = "block" }
+  }
+}`, func(c *Config) { c.Clock = fake })
+	ctx := context.Background()
+	e.runBackground()
+	run := func(advance time.Duration, wantTimers int) state.Job {
+		j, err := e.exec.Submit(ctx, Request{Orchestration: "o", Trigger: TriggerSchedule})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitFor("task started", func() bool {
+			_, err := os.Stat(filepath.Join(e.dir, fmt.Sprintf("started-%d", j.ID)))
+			return err == nil
+		})
+		if err := fake.WaitForTimers(ctx, wantTimers); err != nil {
+			t.Fatal(err)
+		}
+		fake.Advance(advance)
+		return j
+	}
+	release := func(j state.Job) {
+		if err := os.WriteFile(filepath.Join(e.dir, "release"), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e.waitFor("job to end", func() bool { return e.job(j.ID).Status.Terminal() })
+	}
+	first := run(10*time.Minute, 0) // no history: no timer
+	release(first)
+	second := run(16*time.Minute, 1) // 16 min > 1.5 x 10 min
+	e.waitFor("long_running notification", func() bool {
+		pending, _ := e.store.PendingOutbox(ctx, fake.Now(), 10)
+		return len(pending) == 1 && pending[0].Event == "long_running" && pending[0].JobID == second.ID
+	})
+	release(second)
+	pending, _ := e.store.PendingOutbox(ctx, fake.Now(), 10)
+	if len(pending) != 1 {
+		t.Errorf("%d notifications, want the one long_running", len(pending))
 	}
 }

@@ -25,6 +25,7 @@ func newRunCommand(g *globals) *cobra.Command {
 		detach     bool
 		asJSON     bool
 		notify     string
+		serverURL  string
 	)
 	cmd := &cobra.Command{
 		Use:   "run NAME",
@@ -43,6 +44,18 @@ is 1 when the job ends error, cancelled or terminated.
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if serverURL != "" {
+				var job state.Job
+				body := map[string]any{"only": only, "skip": skip, "parameters": overrides}
+				if err := remote(ctx, serverURL, "POST", "/v1/orchestrations/"+pathEscape(args[0])+"/jobs", body, &job); err != nil {
+					return &exitError{code: exitFailure, err: err}
+				}
+				if asJSON {
+					return writeJSON(g.stdout, job)
+				}
+				fmt.Fprintf(g.stdout, "%d\n", job.ID)
+				return nil
+			}
 			st, err := g.openStore(ctx)
 			if err != nil {
 				return err
@@ -74,6 +87,7 @@ is 1 when the job ends error, cancelled or terminated.
 	f.BoolVar(&detach, "detach", false, "queue the job and return at once")
 	f.BoolVar(&asJSON, "json", false, "print the job as JSON")
 	f.StringVar(&notify, "notify", "", "e-mail address to notify when the job ends")
+	f.StringVar(&serverURL, "server", "", "queue the run through the API of a baton watch --listen (token from BATON_TOKEN); implies --detach")
 	return cmd
 }
 

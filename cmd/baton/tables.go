@@ -47,11 +47,21 @@ func newTablesCommand(g *globals) *cobra.Command {
 }
 
 func newTablesTouchCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var serverURL string
+	cmd := &cobra.Command{
 		Use:   "touch ID...",
 		Short: "Record that tables were updated, which may fire event triggers",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if serverURL != "" {
+				for _, id := range args {
+					if err := remote(cmd.Context(), serverURL, "POST", "/v1/tables/"+pathEscape(id)+"/updates", nil, nil); err != nil {
+						return &exitError{code: exitFailure, err: fmt.Errorf("report update of %s: %w", id, err)}
+					}
+				}
+				fmt.Fprintf(g.stderr, "baton: reported an update of %d table(s)\n", len(args))
+				return nil
+			}
 			st, err := g.openStore(cmd.Context())
 			if err != nil {
 				return err
@@ -71,4 +81,6 @@ func newTablesTouchCommand(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&serverURL, "server", "", "report through the API of a baton watch --listen (token from BATON_TOKEN)")
+	return cmd
 }
