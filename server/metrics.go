@@ -16,23 +16,25 @@ type collector struct {
 	store *state.Store
 	clock clock.Clock
 
-	jobs, queue, waiting, lastSuccess, stale *prometheus.Desc
+	jobs, queue, waiting, lastSuccess, stale, taskDurations, lateness *prometheus.Desc
 }
 
 func newCollector(store *state.Store, c clock.Clock) *collector {
 	return &collector{
-		store:       store,
-		clock:       c,
-		jobs:        prometheus.NewDesc("baton_jobs", "Orchestration jobs by status (the last 1000).", []string{"status"}, nil),
-		queue:       prometheus.NewDesc("baton_queue_depth", "Jobs created or waiting, not yet running.", nil, nil),
-		waiting:     prometheus.NewDesc("baton_waiting_jobs", "Jobs waiting for another job of their configuration.", nil, nil),
-		lastSuccess: prometheus.NewDesc("baton_last_successful_fetch_timestamp_seconds", "When the source was last fetched successfully.", nil, nil),
-		stale:       prometheus.NewDesc("baton_source_stale_seconds", "How long fetching the source has failed (0 when it works).", nil, nil),
+		store:         store,
+		clock:         c,
+		jobs:          prometheus.NewDesc("baton_jobs", "Orchestration jobs by status (the last 1000).", []string{"status"}, nil),
+		queue:         prometheus.NewDesc("baton_queue_depth", "Jobs created or waiting, not yet running.", nil, nil),
+		waiting:       prometheus.NewDesc("baton_waiting_jobs", "Jobs waiting for another job of their configuration.", nil, nil),
+		lastSuccess:   prometheus.NewDesc("baton_last_successful_fetch_timestamp_seconds", "When the source was last fetched successfully.", nil, nil),
+		stale:         prometheus.NewDesc("baton_source_stale_seconds", "How long fetching the source has failed (0 when it works).", nil, nil),
+		taskDurations: prometheus.NewDesc("baton_task_duration_seconds", "Durations of the last 1000 task jobs that ran.", nil, nil),
+		lateness:      prometheus.NewDesc("baton_schedule_lateness_seconds", "From the due instant of an orchestration's last schedule fire to the start of its job.", []string{"orchestration"}, nil),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.jobs, c.queue, c.waiting, c.lastSuccess, c.stale} {
+	for _, d := range []*prometheus.Desc{c.jobs, c.queue, c.waiting, c.lastSuccess, c.stale, c.taskDurations, c.lateness} {
 		ch <- d
 	}
 }
@@ -66,6 +68,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.queue, prometheus.GaugeValue, float64(queued))
 		ch <- prometheus.MustNewConstMetric(c.waiting, prometheus.GaugeValue, float64(waiting))
 	}
+	c.collectDurations(ctx, ch)
+	c.collectLateness(ctx, ch)
 	if st, err := c.store.SourceStatus(ctx); err == nil {
 		if !st.LastSuccessAt.IsZero() {
 			ch <- prometheus.MustNewConstMetric(c.lastSuccess, prometheus.GaugeValue, float64(st.LastSuccessAt.Unix()))
@@ -75,5 +79,51 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			stale = c.clock.Now().Sub(st.StaleSince).Seconds()
 		}
 		ch <- prometheus.MustNewConstMetric(c.stale, prometheus.GaugeValue, stale)
+	}
+}
+
+var durationBuckets = []float64{0.01, 0.1, 1, 10, 60, 300, 900, 3600, 4 * 3600}
+
+func (c *collector) collectDurations(ctx context.Context, ch chan<- prometheus.Metric) {
+	tasks, err := c.store.ListJobs(ctx, state.JobFilter{Kind: state.KindTaskJob, Statuses: []state.JobStatus{state.JobSuccess, state.JobWarning, state.JobError, state.JobTerminated, state.JobCancelled}, Limit: 1000})
+	if err != nil {
+		return
+	}
+	buckets := map[float64]uint64{}
+	var count uint64
+	var sum float64
+	for _, t := range tasks {
+		if t.StartedAt.IsZero() || t.FinishedAt.IsZero() {
+			continue
+		}
+		d := t.FinishedAt.Sub(t.StartedAt).Seconds()
+		count++
+		sum += d
+		for _, b := range durationBuckets {
+			if d <= b {
+				buckets[b]++
+			}
+		}
+	}
+	ch <- prometheus.MustNewConstHistogram(c.taskDurations, count, sum, buckets)
+}
+
+func (c *collector) collectLateness(ctx context.Context, ch chan<- prometheus.Metric) {
+	fires, err := c.store.LastFires(ctx)
+	if err != nil {
+		return
+	}
+	last := map[string]time.Time{}
+	for key, at := range fires {
+		if at.After(last[key[0]]) {
+			last[key[0]] = at
+		}
+	}
+	for orch, at := range last {
+		jobs, err := c.store.ListJobs(ctx, state.JobFilter{Orchestration: orch, Kind: state.KindOrchestrationJob, Limit: 1})
+		if err != nil || len(jobs) == 0 || jobs[0].Trigger != "schedule" || jobs[0].StartedAt.Before(at) {
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(c.lateness, prometheus.GaugeValue, jobs[0].StartedAt.Sub(at).Seconds(), orch)
 	}
 }

@@ -297,6 +297,10 @@ func TestNotificationsFollowTheManualsRule(t *testing.T) {
 		t.Errorf("mail = %v, want one to ops@example.com", got)
 	}
 
+	if code, body := r.do("GET", "/metrics", r.admin, nil); code != 200 || !strings.Contains(string(body), "baton_task_duration_seconds_count 1") || !strings.Contains(string(body), `baton_jobs{status="error"} 1`) {
+		t.Errorf("metrics after one failed job: %d\n%s", code, body)
+	}
+
 	owner := r.token(state.Token{Description: "dana", Owner: "dana@example.com", Scopes: []string{ScopeRun}})
 	if code, body := r.do("POST", "/v1/orchestrations/nightly/jobs", owner, nil); code != 201 {
 		t.Fatalf("manual run: %d %s", code, body)
