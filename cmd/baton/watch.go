@@ -29,6 +29,7 @@ func newWatchCommand(g *globals) *cobra.Command {
 		grace         time.Duration
 		logFormat     string
 		listen        string
+		urlFile       string
 		publicMetrics bool
 	)
 	cmd := &cobra.Command{
@@ -66,6 +67,12 @@ them.`,
 				}
 				defer listener.Close()
 				g.apiURL = "http://" + listener.Addr().String()
+				if urlFile != "" {
+					// With --listen 127.0.0.1:0 the port is known only now.
+					if err := os.WriteFile(urlFile, []byte(g.apiURL+"\n"), 0o600); err != nil {
+						return &exitError{code: exitFailure, err: fmt.Errorf("write --api-url-file: %w", err)}
+					}
+				}
 			}
 			tablesUpdated := make(chan struct{}, 1)
 			ex := g.newExecutorWith(rec.Store, rec.Source, logger, func() {
@@ -141,6 +148,7 @@ them.`,
 	f.StringVar(&logFormat, "log-format", "", "log format: text or json (default: text on a terminal, json otherwise)")
 	f.StringVar(&listen, "listen", "", "serve the HTTP API on this address, e.g. 127.0.0.1:8080 (default: off)")
 	f.BoolVar(&publicMetrics, "public-metrics", false, "serve /metrics without a token")
+	f.StringVar(&urlFile, "api-url-file", "", "write the API's URL to this file once listening (useful with --listen 127.0.0.1:0)")
 	return cmd
 }
 
