@@ -80,7 +80,7 @@ func BenchmarkScheduleDueToTaskStart(b *testing.B) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- w.Run(ctx) }()
-		deadline := time.Now().Add(2 * time.Minute)
+		deadline := time.Now().Add(time.Duration(200/orchestrations+30) * time.Second)
 		for {
 			rec.mu.Lock()
 			n := len(rec.starts)
@@ -92,6 +92,9 @@ func BenchmarkScheduleDueToTaskStart(b *testing.B) {
 		}
 		cancel()
 		<-done
+		if len(rec.starts) < 200+orchestrations {
+			b.Fatalf("only %d task starts", len(rec.starts))
+		}
 		var lat []time.Duration
 		for _, s := range rec.starts[orchestrations : 200+orchestrations] { // skip the first second
 			lat = append(lat, s.Sub(s.Truncate(time.Second)))

@@ -363,7 +363,7 @@ type JobUpdate struct {
 // UpdateJob sets a job's status if it is one of from (any non-terminal
 // status when from is empty); else it returns ErrStatusChanged.
 func (s *Store) UpdateJob(ctx context.Context, id JobID, from []JobStatus, u JobUpdate) error {
-	return s.tx(ctx, func(tx *sql.Tx) error { return updateJob(ctx, tx, id, from, u) })
+	return s.tx(ctx, func(tx *sql.Tx) error { return updateJob(ctx, tx, s.updateJob, id, from, u) })
 }
 
 // JobTransition is one update of UpdateJobs.
@@ -381,7 +381,7 @@ func (s *Store) UpdateJobs(ctx context.Context, ts []JobTransition) error {
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		for _, t := range ts {
-			if err := updateJob(ctx, tx, t.ID, t.From, t.Update); err != nil {
+			if err := updateJob(ctx, tx, s.updateJob, t.ID, t.From, t.Update); err != nil {
 				return err
 			}
 		}
@@ -389,8 +389,37 @@ func (s *Store) UpdateJobs(ctx context.Context, ts []JobTransition) error {
 	})
 }
 
-func updateJob(ctx context.Context, tx *sql.Tx, id JobID, from []JobStatus, u JobUpdate) error {
-	{
+// updateJobSQL is one fixed statement for every transition, so that it is
+// compiled once: NULL arguments leave a column as it is, and the
+// compare-and-set is part of the WHERE clause.
+const updateJobSQL = `UPDATE jobs SET status = ?1,
+	started_at = COALESCE(?2, started_at), finished_at = COALESCE(?3, finished_at),
+	message = COALESCE(?4, message), exit_code = COALESCE(?5, exit_code),
+	pid = COALESCE(?6, pid), log_path = COALESCE(?7, log_path)
+	WHERE id = ?8 AND CASE WHEN ?9 = '' THEN status IN ('created', 'waiting', 'processing')
+		ELSE instr(?9, ',' || status || ',') > 0 END`
+
+func nullable[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func updateJob(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, id JobID, from []JobStatus, u JobUpdate) error {
+	allowed := ""
+	if len(from) > 0 {
+		allowed = ","
+		for _, f := range from {
+			allowed += string(f) + ","
+		}
+	}
+	res, err := tx.StmtContext(ctx, stmt).ExecContext(ctx, u.Status, toDB(u.StartedAt), toDB(u.FinishedAt),
+		nullable(u.Message), nullable(u.ExitCode), nullable(u.PID), nullable(u.LogPath), int64(id), allowed)
+	if err != nil {
+		return fmt.Errorf("update job %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		var cur JobStatus
 		if err := tx.QueryRowContext(ctx, "SELECT status FROM jobs WHERE id = ?", int64(id)).Scan(&cur); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -398,45 +427,12 @@ func updateJob(ctx context.Context, tx *sql.Tx, id JobID, from []JobStatus, u Jo
 			}
 			return fmt.Errorf("read job %d: %w", id, err)
 		}
-		ok := false
-		if len(from) == 0 {
-			ok = !cur.Terminal()
-		}
-		for _, f := range from {
-			ok = ok || f == cur
-		}
-		if !ok {
-			return fmt.Errorf("%w: job %d is %s", ErrStatusChanged, id, cur)
-		}
-		set := []string{"status = ?"}
-		args := []any{u.Status}
-		if !u.StartedAt.IsZero() {
-			set, args = append(set, "started_at = ?"), append(args, toDB(u.StartedAt))
-		}
-		if !u.FinishedAt.IsZero() {
-			set, args = append(set, "finished_at = ?"), append(args, toDB(u.FinishedAt))
-		}
-		if u.Message != nil {
-			set, args = append(set, "message = ?"), append(args, *u.Message)
-		}
-		if u.ExitCode != nil {
-			set, args = append(set, "exit_code = ?"), append(args, *u.ExitCode)
-		}
-		if u.PID != nil {
-			set, args = append(set, "pid = ?"), append(args, *u.PID)
-		}
-		if u.LogPath != nil {
-			set, args = append(set, "log_path = ?"), append(args, *u.LogPath)
-		}
-		args = append(args, int64(id))
-		if _, err := tx.ExecContext(ctx, "UPDATE jobs SET "+strings.Join(set, ", ")+" WHERE id = ?", args...); err != nil {
-			return fmt.Errorf("update job %d: %w", id, err)
-		}
-		if err := recordTableUpdates(ctx, tx, u.TableUpdates); err != nil {
-			return err
-		}
-		return addOutbox(ctx, tx, u.Outbox)
+		return fmt.Errorf("%w: job %d is %s", ErrStatusChanged, id, cur)
 	}
+	if err := recordTableUpdates(ctx, tx, u.TableUpdates); err != nil {
+		return err
+	}
+	return addOutbox(ctx, tx, u.Outbox)
 }
 
 // RequestCancel marks a job and its unfinished tasks for cancelling.

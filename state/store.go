@@ -26,6 +26,8 @@ type Store struct {
 	path string
 	w    *sql.DB // the one writer connection
 	r    *sql.DB // readers
+	// updateJob is the prepared statement of every job transition.
+	updateJob *sql.Stmt
 }
 
 // Open opens (creating if needed) the state file at path and migrates its
@@ -53,6 +55,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
+	if s.updateJob, err = w.PrepareContext(ctx, updateJobSQL); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open state %s: %w", path, err)
+	}
 	r, err := sql.Open("sqlite3", "file:"+path+"?"+common+"&mode=ro&_synchronous=NORMAL")
 	if err != nil {
 		w.Close()
@@ -65,7 +71,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(s.updateJob.Close(), s.r.Close(), s.w.Close())
 }
 
 // Path is the state file.
