@@ -86,7 +86,7 @@ is 1 when the job ends error, cancelled or terminated.
 	f.StringArrayVar(&params, "param", nil, "override a task parameter: TASK.KEY=VALUE (repeatable)")
 	f.BoolVar(&detach, "detach", false, "queue the job and return at once")
 	f.BoolVar(&asJSON, "json", false, "print the job as JSON")
-	f.StringVar(&notify, "notify", "", "e-mail address to notify when the job ends")
+	f.StringVar(&notify, "notify", os.Getenv("BATON_NOTIFY_EMAIL"), "your e-mail: a manual run notifies only you (env BATON_NOTIFY_EMAIL)")
 	f.StringVar(&serverURL, "server", "", "queue the run through the API of a baton watch --listen (token from BATON_TOKEN); implies --detach")
 	return cmd
 }
