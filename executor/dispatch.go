@@ -39,6 +39,9 @@ type task struct {
 	stop       chan struct{}
 	stopReason stopReason
 	child      *run
+	// prepared is set once the task's data dir is being made ahead of
+	// its start.
+	prepared <-chan prepared
 }
 
 type stopReason int
@@ -371,7 +374,26 @@ func (d *dispatcher) schedulePass(ctx context.Context) error {
 		}
 	}
 	d.ready = waiting
+	d.prepareAhead()
 	return nil
+}
+
+// prepareAhead makes the data dirs of the next tasks in line while the
+// running ones hold the slots, so a free slot starts a process at once.
+func (d *dispatcher) prepareAhead() {
+	ahead := 0
+	for _, t := range d.ready {
+		if ahead >= d.limit {
+			return
+		}
+		if t.spec.Orchestration != "" || t.run.cancelled {
+			continue
+		}
+		ahead++
+		if t.prepared == nil {
+			t.prepared = d.e.prepareAhead(taskStart{job: t.job, spec: t.spec, runID: t.run.job.ID})
+		}
+	}
 }
 
 // startTask starts t if its configuration is free and a process slot is.
@@ -395,7 +417,7 @@ func (d *dispatcher) startTask(ctx context.Context, t *task) (bool, error) {
 	d.running[t.job.ID] = t
 	d.procs++
 	t.stop = make(chan struct{})
-	start := taskStart{job: t.job, spec: t.spec, runID: t.run.job.ID, stop: t.stop, reason: &t.stopReason}
+	start := taskStart{job: t.job, spec: t.spec, runID: t.run.job.ID, stop: t.stop, reason: &t.stopReason, prepared: t.prepared}
 	d.launch = append(d.launch, func() {
 		go func() {
 			res := d.e.execute(context.Background(), start)

@@ -25,6 +25,25 @@ type taskStart struct {
 	runID  state.JobID
 	stop   <-chan struct{}
 	reason *stopReason // read only after stop is closed
+	// prepared, when set, delivers the command prepared ahead of time.
+	prepared <-chan prepared
+}
+
+// prepared is a task's command, made ready (data dir, config.json) while
+// the task waited for a process slot.
+type prepared struct {
+	cmd Command
+	err error
+}
+
+// prepareAhead starts preparing t in the background.
+func (e *Executor) prepareAhead(t taskStart) <-chan prepared {
+	ch := make(chan prepared, 1)
+	go func() {
+		cmd, err := e.prepare(context.Background(), t)
+		ch <- prepared{cmd, err}
+	}()
+	return ch
 }
 
 type taskResult struct {
@@ -42,9 +61,15 @@ func (e *Executor) execute(ctx context.Context, t taskStart) taskResult {
 		res.status, res.message = state.JobError, "error: "+fmt.Sprintf(format, args...)
 		return res
 	}
-	dataDir := filepath.Join(e.cfg.JobsDir, strconv.FormatInt(int64(t.job.ID), 10))
 	log := newCappedLog(e.logPath(t.job.ID), e.cfg.LogLimit)
-	cmd, err := e.prepare(ctx, t, dataDir)
+	var cmd Command
+	var err error
+	if t.prepared != nil {
+		p := <-t.prepared
+		cmd, err = p.cmd, p.err
+	} else {
+		cmd, err = e.prepare(ctx, t)
+	}
 	if err != nil {
 		fmt.Fprintf(log, "baton: %v\n", err)
 		log.Close()
@@ -141,7 +166,8 @@ func (e *Executor) killLeftovers(id state.JobID) {
 
 // prepare creates the job's data dir with config.json and builds the
 // command: argv resolved, environment per DESIGN section 3.
-func (e *Executor) prepare(ctx context.Context, t taskStart, dataDir string) (Command, error) {
+func (e *Executor) prepare(ctx context.Context, t taskStart) (Command, error) {
+	dataDir := filepath.Join(e.cfg.JobsDir, strconv.FormatInt(int64(t.job.ID), 10))
 	params, err := spec.ResolveEnv(t.spec.Parameters, e.cfg.Getenv)
 	if err != nil {
 		return Command{}, fmt.Errorf("parameters: %w; export it in baton's environment", err)
