@@ -44,7 +44,7 @@ func newJobsCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer closeStore(st)
 			jobs, err := st.ListJobs(cmd.Context(), filter)
 			if err != nil {
 				return fmt.Errorf("list jobs: %w", err)
@@ -287,10 +287,7 @@ succeeded are never run again unless named with --tasks, or with --all.`,
 				if err != nil {
 					return &exitError{code: exitFailure, err: err}
 				}
-				if detach {
-					return g.reportDetached(job, asJSON)
-				}
-				return g.executeAndFollow(ctx, st, ex, job.ID, asJSON)
+				return g.followOrDetach(ctx, st, ex, job, detach, asJSON)
 			})
 		},
 	}

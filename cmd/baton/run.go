@@ -74,10 +74,7 @@ is 1 when the job ends error, cancelled or terminated.
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
-			if detach {
-				return g.reportDetached(job, asJSON)
-			}
-			return g.executeAndFollow(ctx, st, ex, job.ID, asJSON)
+			return g.followOrDetach(ctx, st, ex, job, detach, asJSON)
 		},
 	}
 	f := cmd.Flags()
@@ -89,6 +86,14 @@ is 1 when the job ends error, cancelled or terminated.
 	f.StringVar(&notify, "notify", os.Getenv("BATON_NOTIFY_EMAIL"), "your e-mail: a manual run notifies only you (env BATON_NOTIFY_EMAIL)")
 	f.StringVar(&serverURL, "server", "", "queue the run through the API of a baton watch --listen (token from BATON_TOKEN); implies --detach")
 	return cmd
+}
+
+// followOrDetach follows a queued job, or reports it at once with detach.
+func (g *globals) followOrDetach(ctx context.Context, st *state.Store, ex *executor.Executor, job state.Job, detach, asJSON bool) error {
+	if detach {
+		return g.reportDetached(job, asJSON)
+	}
+	return g.executeAndFollow(ctx, st, ex, job.ID, asJSON)
 }
 
 func (g *globals) reportDetached(job state.Job, asJSON bool) error {

@@ -22,7 +22,7 @@ func newTablesCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer closeStore(st)
 			tables, err := st.Tables(cmd.Context())
 			if err != nil {
 				return fmt.Errorf("list tables: %w", err)
@@ -66,7 +66,7 @@ func newTablesTouchCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer closeStore(st)
 			now := time.Now().UTC()
 			updates := make([]state.TableUpdate, len(args))
 			for i, id := range args {

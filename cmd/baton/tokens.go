@@ -45,7 +45,7 @@ func newTokensCreateCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer closeStore(st)
 			tokens, err := g.tokens(st)
 			if err != nil {
 				return err
@@ -85,7 +85,7 @@ func newTokensListCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer closeStore(st)
 			tokens, err := st.ListTokens(cmd.Context())
 			if err != nil {
 				return err
@@ -122,7 +122,7 @@ func newTokensRevokeCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer closeStore(st)
 			if err := st.RevokeToken(cmd.Context(), args[0], time.Now().UTC()); err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
@@ -146,7 +146,7 @@ func newTokensRefreshCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer closeStore(st)
 			if _, err := st.AppliedObject(cmd.Context(), "orchestration", orchestration); err != nil {
 				return &exitError{code: exitFailure, err: fmt.Errorf("orchestration %q is not applied: %w", orchestration, err)}
 			}

@@ -25,6 +25,10 @@ func (g *globals) openStore(ctx context.Context) (*state.Store, error) {
 	return st, nil
 }
 
+// closeStore closes the state at the end of a command. Every write was
+// committed before, so a failure to close loses nothing.
+func closeStore(st *state.Store) { _ = st.Close() }
+
 // openSource opens --source; Git clones are cached next to the state file.
 func (g *globals) openSource() (reconciler.Source, error) {
 	return g.openSourceAt(g.source)
