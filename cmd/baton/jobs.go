@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -97,8 +98,11 @@ func (g *globals) withJob(ctx context.Context, arg string, fn func(*state.Store,
 	}
 	defer st.Close()
 	job, err := st.Job(ctx, id)
+	if errors.Is(err, state.ErrNotFound) {
+		return &exitError{code: exitFailure, err: fmt.Errorf("job %d does not exist in %s; baton jobs lists the jobs", id, g.state)}
+	}
 	if err != nil {
-		return &exitError{code: exitFailure, err: fmt.Errorf("job %d: %w", id, err)}
+		return &exitError{code: exitFailure, err: err}
 	}
 	return fn(st, job)
 }
