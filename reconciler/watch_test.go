@@ -25,6 +25,7 @@ orchestration "fast" {
 type watchRig struct {
 	*fixture
 	reconciled chan error
+	reload     chan struct{}
 	cancel     context.CancelFunc
 	done       chan error
 }
@@ -39,8 +40,8 @@ func startWatch(t *testing.T, f *fixture) *watchRig {
 		LockPath:  filepath.Join(dir, "lock"),
 		SourceDir: f.rec.Source.Root,
 	})
-	rig := &watchRig{fixture: f, reconciled: make(chan error, 16), done: make(chan error, 1)}
-	w := &Watcher{Reconciler: f.rec, Executor: ex, Clock: f.clock, Interval: time.Minute, Reconciled: rig.reconciled}
+	rig := &watchRig{fixture: f, reconciled: make(chan error, 16), reload: make(chan struct{}, 1), done: make(chan error, 1)}
+	w := &Watcher{Reconciler: f.rec, Executor: ex, Clock: f.clock, Interval: time.Minute, Reconciled: rig.reconciled, Reload: rig.reload}
 	ctx, cancel := context.WithCancel(context.Background())
 	rig.cancel = cancel
 	go func() { rig.done <- w.Run(ctx) }()
@@ -215,4 +216,43 @@ orchestration "o" {
 	os.Remove(file)
 	writeTestFile(t, file, "c\n")
 	waitUpdates(n+1, "a re-created file")
+}
+
+// The Git remote being down never stops schedules already applied; the
+// state says since when the source is stale. SIGHUP (Reload) reconciles at
+// once, without waiting for the poll.
+func TestWatchKeepsFiringWhileTheRemoteIsDown(t *testing.T) {
+	f := newFixture(t)
+	f.repo.commit("add fast", map[string]string{"orchestrations/fast.hcl": fastHCL})
+	rig := startWatch(t, f)
+	if err := <-rig.reconciled; err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(f.repo.dir, f.repo.dir+".gone"); err != nil {
+		t.Fatal(err)
+	}
+	rig.waitIdle()
+	rig.reload <- struct{}{}
+	select {
+	case err := <-rig.reconciled:
+		if err == nil {
+			t.Fatal("a reconcile with the remote gone succeeded")
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("reload did not reconcile")
+	}
+	st, _ := f.store.SourceStatus(context.Background())
+	if st.StaleSince.IsZero() {
+		t.Error("the state does not say the source is stale")
+	}
+	before := len(rig.jobsOf("fast"))
+	rig.waitIdle()
+	f.clock.Advance(2 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
+	for len(rig.jobsOf("fast")) == before {
+		if time.Now().After(deadline) {
+			t.Fatal("the applied schedule stopped firing while the remote was down")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
