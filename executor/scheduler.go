@@ -41,6 +41,7 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 		return nil, time.Time{}, err
 	}
 	var queued []state.Job
+	var due []submission
 	var next time.Time
 	for _, o := range s.Orchestrations {
 		var fires []state.ScheduleFire
@@ -68,14 +69,17 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 		}
 		if len(fires) > 0 {
 			// Two schedules due at once make one job, not two.
-			job, err := e.submit(ctx, Request{Orchestration: o.Name, Trigger: TriggerSchedule, TriggeredBy: "schedule"}, fires)
-			if err != nil {
-				return queued, next, err
-			}
-			queued = append(queued, job)
+			due = append(due, submission{req: Request{Orchestration: o.Name, Trigger: TriggerSchedule, TriggeredBy: "schedule"}, fires: fires})
 		}
 	}
-	return queued, next, nil
+	// Every orchestration due now is recorded in one transaction.
+	jobs, errs := e.submitMany(ctx, due)
+	for i := range due {
+		if errs[i] == nil {
+			queued = append(queued, jobs[i])
+		}
+	}
+	return queued, next, errors.Join(errs...)
 }
 
 // FireTriggers queues a job of every orchestration whose trigger is

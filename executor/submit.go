@@ -121,20 +121,59 @@ func (e *Executor) Submit(ctx context.Context, req Request) (state.Job, error) {
 
 // submit records the job together with the schedule fires that caused it.
 func (e *Executor) submit(ctx context.Context, req Request, fires []state.ScheduleFire) (state.Job, error) {
+	jobs, errs := e.submitMany(ctx, []submission{{req: req, fires: fires}})
+	if errs[0] != nil {
+		return state.Job{}, errs[0]
+	}
+	return jobs[0], nil
+}
+
+// submission is one job to submit with the fires that caused it.
+type submission struct {
+	req   Request
+	fires []state.ScheduleFire
+}
+
+// submitMany records jobs in one transaction and wakes the dispatcher once
+// for all; a request that cannot become a job gets its own error and does
+// not hold back the others.
+func (e *Executor) submitMany(ctx context.Context, subs []submission) ([]state.Job, []error) {
+	errs := make([]error, len(subs))
+	jobs := make([]state.Job, len(subs))
 	s, revision, err := e.applied(ctx)
 	if err != nil {
-		return state.Job{}, err
+		for i := range errs {
+			errs[i] = err
+		}
+		return jobs, errs
 	}
-	orch, tasks, err := buildJob(s, revision, req, e.clock.Now().UTC())
+	now := e.clock.Now().UTC()
+	var sets []state.NewJobSet
+	var index []int
+	for i, sub := range subs {
+		orch, tasks, err := buildJob(s, revision, sub.req, now)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		sets = append(sets, state.NewJobSet{Orchestration: orch, Tasks: tasks, Fires: sub.fires})
+		index = append(index, i)
+	}
+	if len(sets) == 0 {
+		return jobs, errs
+	}
+	created, err := e.store.CreateJobs(ctx, sets)
 	if err != nil {
-		return state.Job{}, err
+		for _, i := range index {
+			errs[i] = fmt.Errorf("record job of %s: %w", subs[i].req.Orchestration, err)
+		}
+		return jobs, errs
 	}
-	job, err := e.store.CreateJobWithFires(ctx, orch, tasks, fires)
-	if err != nil {
-		return state.Job{}, fmt.Errorf("record job of %s: %w", req.Orchestration, err)
+	for k, i := range index {
+		jobs[i] = created[k]
+		e.notify(ctx, event{kind: evSubmitted, jobID: created[k].ID, job: created[k]})
 	}
-	e.notify(ctx, event{kind: evSubmitted, jobID: job.ID, job: job})
-	return job, nil
+	return jobs, errs
 }
 
 // buildJob turns a request into the rows of a new job. It is pure, so that

@@ -169,13 +169,26 @@ type ScheduleFire struct {
 // in one transaction: a crash can neither lose the fire's job nor run it
 // twice.
 func (s *Store) CreateJobWithFires(ctx context.Context, orch NewJob, tasks []NewJob, fires []ScheduleFire) (Job, error) {
-	var id JobID
+	jobs, err := s.CreateJobs(ctx, []NewJobSet{{Orchestration: orch, Tasks: tasks, Fires: fires}})
+	if err != nil {
+		return Job{}, err
+	}
+	return jobs[0], nil
+}
+
+// NewJobSet is an orchestration job to record with its task jobs and the
+// schedule fires that caused it.
+type NewJobSet struct {
+	Orchestration NewJob
+	Tasks         []NewJob
+	Fires         []ScheduleFire
+}
+
+// CreateJobs records several jobs in one transaction (the orchestrations
+// due at the same instant), all or none.
+func (s *Store) CreateJobs(ctx context.Context, sets []NewJobSet) ([]Job, error) {
+	ids := make([]JobID, len(sets))
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		for _, f := range fires {
-			if err := recordFire(ctx, tx, f); err != nil {
-				return err
-			}
-		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO jobs (kind, parent_id, parent_task_id, orchestration, phase, phase_index, task,
 			task_index, configuration, serial_key, status, trigger, triggered_by, notify_to, revision, retry_of, created_at,
 			message, spec, selected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -197,20 +210,33 @@ func (s *Store) CreateJobWithFires(ctx context.Context, orch NewJob, tasks []New
 			i, err := res.LastInsertId()
 			return JobID(i), err
 		}
-		if id, err = insert(orch, 0); err != nil {
-			return err
-		}
-		for _, t := range tasks {
-			if _, err := insert(t, id); err != nil {
+		for i, set := range sets {
+			for _, f := range set.Fires {
+				if err := recordFire(ctx, tx, f); err != nil {
+					return err
+				}
+			}
+			if ids[i], err = insert(set.Orchestration, 0); err != nil {
 				return err
+			}
+			for _, t := range set.Tasks {
+				if _, err := insert(t, ids[i]); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return Job{}, err
+		return nil, err
 	}
-	return s.jobFrom(ctx, s.w, id)
+	jobs := make([]Job, len(ids))
+	for i, id := range ids {
+		if jobs[i], err = s.jobFrom(ctx, s.w, id); err != nil {
+			return nil, err
+		}
+	}
+	return jobs, nil
 }
 
 type querier interface {
