@@ -1,9 +1,13 @@
 package executor
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baton-dev/baton/state"
 )
@@ -44,4 +48,54 @@ func benchOrchestration(b *testing.B, width, depth int) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*width*depth), "µs/task")
+}
+
+// startSignal is the real runner, reporting each process start.
+type startSignal struct {
+	OSRunner
+	started chan time.Time
+}
+
+func (r startSignal) Start(ctx context.Context, c Command) (Process, error) {
+	p, err := r.OSRunner.Start(ctx, c)
+	r.started <- time.Now()
+	return p, err
+}
+
+// BenchmarkPickupByRunningExecutor: a job submitted by another process
+// (an executor that does not run, as `baton run` with a watcher running)
+// is picked up through the wake file. Reports submit -> process start.
+// Target: 100 ms, at most 1 s.
+func BenchmarkPickupByRunningExecutor(b *testing.B) {
+	runner := startSignal{started: make(chan time.Time, 1)}
+	e := newEnv(b, `
+configuration "c" { command = ["true"] }
+orchestration "o" {
+  phase "p" {
+    task "t" { configuration = "c" }
+  }
+}`, func(c *Config) { c.Runner = runner; c.WakePath = filepath.Join(filepath.Dir(c.LockPath), "wake") })
+	other := New(e.cfg) // same state and wake file, never runs
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := e.exec.Run(ctx, RunOptions{}); done <- err }()
+	defer func() { cancel(); <-done }()
+	var lat []time.Duration
+	for b.Loop() {
+		j, err := other.Submit(context.Background(), Request{Orchestration: "o", Trigger: TriggerManual})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		select {
+		case at := <-runner.started:
+			lat = append(lat, at.Sub(t0))
+		case <-time.After(5 * time.Second):
+			b.Fatalf("job %d was not picked up within 5 s", j.ID)
+		}
+		e.waitFor("job end", func() bool { return e.job(j.ID).Status.Terminal() })
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
