@@ -74,9 +74,6 @@ func (s *Store) Close() error {
 	return errors.Join(s.updateJob.Close(), s.r.Close(), s.w.Close())
 }
 
-// Path is the state file.
-func (s *Store) Path() string { return s.path }
-
 // tx runs fn in one immediate write transaction.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)

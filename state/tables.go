@@ -95,11 +95,6 @@ func (s *Store) TableUpdatedAt(ctx context.Context, ids []string) (map[string]ti
 	return out, rows.Err()
 }
 
-// LastFire is when a schedule of an orchestration last fired.
-func (s *Store) LastFire(ctx context.Context, orchestration, scheduleKey string) (time.Time, bool, error) {
-	return s.lastTime(ctx, "SELECT fired_at FROM schedule_fires WHERE orchestration = ? AND schedule_key = ?", orchestration, scheduleKey)
-}
-
 // RecordFire records a schedule's fire.
 func (s *Store) RecordFire(ctx context.Context, orchestration, scheduleKey string, at time.Time) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
