@@ -140,8 +140,6 @@ func (g *globals) executeAndFollow(ctx context.Context, st *state.Store, ex *exe
 // follow polls the job until it ends, reporting changes. It also ends when
 // the local executor fails.
 func follow(ctx context.Context, st *state.Store, id state.JobID, p *progress, runErr <-chan error) (state.Job, error) {
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
 	for {
 		job, err := st.Job(context.WithoutCancel(ctx), id)
 		if err != nil {
@@ -151,13 +149,17 @@ func follow(ctx context.Context, st *state.Store, id state.JobID, p *progress, r
 		if job.Status.Terminal() {
 			return job, nil
 		}
+		// Reading a job costs in proportion to its tasks; a big job is
+		// polled less often so the follower does not slow the run.
+		wait := time.NewTimer(min(100*time.Millisecond+time.Duration(len(job.Tasks))*time.Millisecond, time.Second))
 		select {
 		case err := <-runErr:
+			wait.Stop()
 			if err != nil {
 				return job, fmt.Errorf("executor: %w", err)
 			}
 			runErr = nil
-		case <-tick.C:
+		case <-wait.C:
 		}
 	}
 }
