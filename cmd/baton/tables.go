@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
 )
 
@@ -75,6 +78,7 @@ func newTablesTouchCommand(g *globals) *cobra.Command {
 			if err := st.RecordTableUpdates(cmd.Context(), updates...); err != nil {
 				return fmt.Errorf("record table updates: %w", err)
 			}
+			warnUnknownTables(cmd.Context(), g, st, args)
 			// A running watcher evaluates its triggers when woken.
 			executor.Wake(g.wakePath())
 			fmt.Fprintf(g.stderr, "baton: recorded an update of %d table(s)\n", len(args))
@@ -83,4 +87,47 @@ func newTablesTouchCommand(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&serverURL, "server", "", "report through the API of a baton watch --listen (token from BATON_TOKEN)")
 	return cmd
+}
+
+// warnUnknownTables says when a touched table is not known to the applied
+// revision: likely a typo, since nothing would react to it.
+func warnUnknownTables(ctx context.Context, g *globals, st *state.Store, ids []string) {
+	objs, err := st.AppliedObjects(ctx)
+	if err != nil {
+		return
+	}
+	s, err := spec.FromObjects(objs)
+	if err != nil {
+		return
+	}
+	known := map[string]bool{}
+	for _, t := range s.Tables {
+		known[t.ID] = true
+	}
+	for _, c := range s.Configurations {
+		for _, t := range append(slices.Clone(c.Inputs), c.Outputs...) {
+			known[t] = true
+		}
+	}
+	var names []string
+	for _, o := range s.Orchestrations {
+		if o.Trigger != nil {
+			for _, t := range o.Trigger.Tables {
+				known[t] = true
+			}
+		}
+	}
+	for t := range known {
+		names = append(names, t)
+	}
+	for _, id := range ids {
+		if known[id] {
+			continue
+		}
+		hint := ""
+		if sug := spec.Suggest(id, names); sug != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", sug)
+		}
+		fmt.Fprintf(g.stderr, "baton: warning: table %s is not used by the applied revision%s; recorded anyway\n", id, hint)
+	}
 }
