@@ -1,0 +1,118 @@
+package executor
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/baton-dev/baton/state"
+)
+
+// recover ends what a stopped executor left running and queues what was
+// waiting: nothing is lost and nothing runs twice at once.
+func (d *dispatcher) recover(ctx context.Context) error {
+	active, err := d.e.store.ActiveJobs(ctx)
+	if err != nil {
+		return fmt.Errorf("read active jobs: %w", err)
+	}
+	now := d.now()
+	const msg = "terminated: the executor stopped while the job was running"
+	for i := range active {
+		j := &active[i]
+		if j.Kind != state.KindOrchestrationJob {
+			continue
+		}
+		full, err := d.e.store.Job(ctx, j.ID)
+		if err != nil {
+			return fmt.Errorf("read job %d: %w", j.ID, err)
+		}
+		if full.Status == state.JobProcessing || full.ParentTaskID != 0 {
+			for k := range full.Tasks {
+				t := &full.Tasks[k]
+				switch t.Status {
+				case state.JobProcessing:
+					d.e.killLeftovers(t.ID)
+					if err := d.update(ctx, t, nil, state.JobUpdate{Status: state.JobTerminated, FinishedAt: now, Message: ptr(msg)}); err != nil {
+						return err
+					}
+				case state.JobCreated, state.JobWaiting:
+					if err := d.update(ctx, t, nil, state.JobUpdate{Status: state.JobSkipped, FinishedAt: now, Message: ptr(reasonStopped)}); err != nil {
+						return err
+					}
+				}
+			}
+			if err := d.update(ctx, &full, nil, state.JobUpdate{Status: state.JobTerminated, FinishedAt: now, Message: ptr(msg)}); err != nil {
+				return err
+			}
+			d.e.cfg.Logger.Warn("job ended by recovery", "job", full.ID, "orchestration", full.Orchestration)
+			continue
+		}
+		if err := d.add(full); err != nil {
+			return err
+		}
+	}
+	return d.flush(ctx)
+}
+
+// add makes a created or waiting orchestration job known.
+func (d *dispatcher) add(job state.Job) error {
+	if _, ok := d.runs[job.ID]; ok {
+		return nil
+	}
+	r := &run{job: job, phase: -1}
+	if err := json.Unmarshal(job.Spec, &r.spec); err != nil {
+		return fmt.Errorf("job %d: decode run spec: %w", job.ID, err)
+	}
+	for i := range job.Tasks {
+		tj := job.Tasks[i]
+		t := &task{job: tj, run: r, status: tj.Status}
+		if err := json.Unmarshal(tj.Spec, &t.spec); err != nil {
+			return fmt.Errorf("job %d: decode task spec: %w", tj.ID, err)
+		}
+		for len(r.phases) <= tj.PhaseIndex {
+			r.phases = append(r.phases, nil)
+		}
+		r.phases[tj.PhaseIndex] = append(r.phases[tj.PhaseIndex], t)
+	}
+	d.runs[job.ID] = r
+	d.pending = append(d.pending, r)
+	return nil
+}
+
+// load picks up jobs submitted by any process and cancel requests.
+func (d *dispatcher) load(ctx context.Context) error {
+	s, _, err := d.e.applied(ctx)
+	if err == nil {
+		d.limit = d.e.maxParallel(s)
+	} else if d.limit == 0 {
+		d.limit = d.e.maxParallel(nil)
+	}
+	active, err := d.e.store.ActiveJobs(ctx)
+	if err != nil {
+		return fmt.Errorf("read active jobs: %w", err)
+	}
+	for _, j := range active {
+		if j.Kind != state.KindOrchestrationJob {
+			continue
+		}
+		if r, ok := d.runs[j.ID]; ok {
+			if j.CancelRequested && !r.cancelled {
+				if err := d.cancel(ctx, r); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if j.Status != state.JobCreated && j.Status != state.JobWaiting {
+			continue
+		}
+		full, err := d.e.store.Job(ctx, j.ID)
+		if err != nil {
+			return fmt.Errorf("read job %d: %w", j.ID, err)
+		}
+		if err := d.add(full); err != nil {
+			return err
+		}
+	}
+	return nil
+}
