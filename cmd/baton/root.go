@@ -87,6 +87,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newTablesCommand(g),
 		newWatchCommand(g),
 		newTokensCommand(g),
+		newRevisionsCommand(g),
 	)
 	return root
 }
