@@ -8,8 +8,10 @@ N="${BENCH_TASKS:-1000}"
 PHASES="${BENCH_PHASES:-100}"
 # Work next to the repository, not in /tmp: on some machines /tmp is far
 # slower at creating files than the disk baton's state would live on.
-mkdir -p .benchtmp
-work="$(mktemp -d "$PWD/.benchtmp/bench.XXXXXX")"
+# BENCH_DIR moves it elsewhere (e.g. /dev/shm to see baton without the disk).
+bench_dir="${BENCH_DIR:-$PWD/.benchtmp}"
+mkdir -p "$bench_dir"
+work="$(mktemp -d "$bench_dir/bench.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
 go build -o "$work/baton" ./cmd/baton
