@@ -2,7 +2,7 @@
 # that fails, and a report that runs once the first phase has ended.
 # Needs only a POSIX shell. Run it from the repository root with
 #
-#   go run ./cmd/baton reconcile --once --source examples/quickstart --state /tmp/baton-quickstart.db
+#   go run ./cmd/baton reconcile --once --source examples/quickstart --state /tmp/baton-quickstart.db --run quickstart
 #
 # Scripts are named "./scripts/...": an argv element that starts with "./" is
 # resolved against this directory, while the task itself runs in a fresh job
