@@ -26,6 +26,8 @@ type run struct {
 	parentTask *task // the task that runs this orchestration, if any
 	// stopLongRunning ends the long_running timer of the run.
 	stopLongRunning chan struct{}
+	// token is the orchestration token its tasks run with.
+	token runToken
 }
 
 // task is a task job of a run.
@@ -281,7 +283,7 @@ func (d *dispatcher) prepareAhead() {
 		}
 		ahead++
 		if t.prepared == nil {
-			t.prepared = d.e.prepareAhead(taskStart{job: t.job, spec: t.spec, runID: t.run.job.ID})
+			t.prepared = d.e.prepareAhead(taskStart{job: t.job, spec: t.spec, runID: t.run.job.ID, token: &t.run.token})
 		}
 	}
 }
@@ -307,7 +309,7 @@ func (d *dispatcher) startTask(ctx context.Context, t *task) (bool, error) {
 	d.running[t.job.ID] = t
 	d.procs++
 	t.stop = make(chan struct{})
-	start := taskStart{job: t.job, spec: t.spec, runID: t.run.job.ID, stop: t.stop, reason: &t.stopReason, prepared: t.prepared}
+	start := taskStart{job: t.job, spec: t.spec, runID: t.run.job.ID, stop: t.stop, reason: &t.stopReason, prepared: t.prepared, token: &t.run.token}
 	d.launch = append(d.launch, func() {
 		go func() {
 			res := d.e.execute(context.Background(), start)

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -27,6 +28,24 @@ type taskStart struct {
 	reason *stopReason // read only after stop is closed
 	// prepared, when set, delivers the command prepared ahead of time.
 	prepared <-chan prepared
+	// token is the orchestration token of the run, looked up once for all
+	// its tasks: a job keeps the token it started with.
+	token *runToken
+}
+
+// runToken is a run's orchestration token, fetched on first use.
+type runToken struct {
+	once sync.Once
+	val  string
+	err  error
+}
+
+func (r *runToken) get(fetch func() (string, error)) (string, error) {
+	if r == nil {
+		return fetch()
+	}
+	r.once.Do(func() { r.val, r.err = fetch() })
+	return r.val, r.err
 }
 
 // prepared is a task's command, made ready (data dir, config.json) while
@@ -234,7 +253,7 @@ func (e *Executor) prepare(ctx context.Context, t taskStart) (Command, error) {
 		env = append(env, "BATON_API_URL="+e.cfg.APIURL)
 	}
 	if e.cfg.Token != nil {
-		tok, err := e.cfg.Token(ctx, t.job.Orchestration)
+		tok, err := t.token.get(func() (string, error) { return e.cfg.Token(ctx, t.job.Orchestration) })
 		if err != nil {
 			return Command{}, fmt.Errorf("orchestration token: %w", err)
 		}
