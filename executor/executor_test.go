@@ -159,8 +159,12 @@ orchestration "o" {
 		t.Fatal(err)
 	}
 	e.waitFor("first job to end", func() bool { return e.job(first.ID).Status == state.JobSuccess })
-	if msg := e.job(second.ID).Message; !strings.Contains(msg, "on_overlap") {
-		t.Errorf("skip message = %q, want the reason", msg)
+	skipped := e.job(second.ID)
+	if !strings.Contains(skipped.Message, "on_overlap") {
+		t.Errorf("skip message = %q, want the reason", skipped.Message)
+	}
+	if tk := taskByName(skipped, "t"); tk.Status != state.JobSkipped || !strings.Contains(tk.Message, "on_overlap") {
+		t.Errorf("task of the skipped job = %s %q, want skipped with the reason", tk.Status, tk.Message)
 	}
 }
 

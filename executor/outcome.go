@@ -107,7 +107,7 @@ func (d *dispatcher) skipRun(ctx context.Context, r *run, msg string) error {
 	for _, ph := range r.phases {
 		for _, t := range ph {
 			if !t.status.Terminal() {
-				if err := d.setTask(ctx, t, nil, state.JobUpdate{Status: state.JobSkipped, FinishedAt: now, Message: ptr(reasonDeselected)}); err != nil {
+				if err := d.setTask(ctx, t, nil, state.JobUpdate{Status: state.JobSkipped, FinishedAt: now, Message: ptr(reasonOverlap)}); err != nil {
 					return err
 				}
 			}

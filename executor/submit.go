@@ -29,6 +29,7 @@ const (
 const (
 	reasonInactive    = "skipped: the task is inactive (enabled = false)"
 	reasonDeselected  = "skipped: not selected for this run"
+	reasonOverlap     = "skipped: another job of the orchestration was running (on_overlap = \"skip\")"
 	reasonPhaseFailed = "skipped: an earlier phase failed"
 	reasonCancelled   = "skipped: the job was cancelled"
 	reasonStopped     = "skipped: the executor stopped"
