@@ -85,11 +85,13 @@ cancelled or terminated. A CI job or a system cron can drive baton with it.`,
 				fmt.Fprintf(g.stderr, "baton: send notifications: %v\n", err)
 			}
 			failed := 0
+			jobs := []state.Job{}
 			for _, j := range ended {
 				full, err := rec.Store.Job(ctx, j.ID)
 				if err != nil {
 					return &exitError{code: exitFailure, err: err}
 				}
+				jobs = append(jobs, full)
 				if !asJSON {
 					writeSummary(g.stderr, full)
 				}
@@ -98,10 +100,7 @@ cancelled or terminated. A CI job or a system cron can drive baton with it.`,
 				}
 			}
 			if asJSON {
-				if ended == nil {
-					ended = []state.Job{}
-				}
-				if err := writeJSON(g.stdout, ended); err != nil {
+				if err := writeJSON(g.stdout, jobs); err != nil {
 					return err
 				}
 			}
