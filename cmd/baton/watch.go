@@ -62,6 +62,11 @@ them.`,
 			defer done()
 			var listener net.Listener
 			if listen != "" {
+				// A bare port listens on the loopback interface only; all
+				// interfaces take an explicit 0.0.0.0.
+				if host, port, err := net.SplitHostPort(listen); err == nil && host == "" {
+					listen = net.JoinHostPort("127.0.0.1", port)
+				}
 				if listener, err = net.Listen("tcp", listen); err != nil {
 					return &exitError{code: exitFailure, err: fmt.Errorf("listen on %s: %w", listen, err)}
 				}
@@ -146,7 +151,7 @@ them.`,
 	f.DurationVar(&interval, "interval", 60*time.Second, "how often to poll a Git source")
 	f.DurationVar(&grace, "grace", 30*time.Second, "on SIGTERM, how long running tasks may finish before they are terminated")
 	f.StringVar(&logFormat, "log-format", "", "log format: text or json (default: text on a terminal, json otherwise)")
-	f.StringVar(&listen, "listen", "", "serve the HTTP API on this address, e.g. 127.0.0.1:8080 (default: off)")
+	f.StringVar(&listen, "listen", "", "serve the HTTP API on this address, e.g. 127.0.0.1:8080; a bare :PORT means 127.0.0.1 (default: off)")
 	f.BoolVar(&publicMetrics, "public-metrics", false, "serve /metrics without a token")
 	f.StringVar(&urlFile, "api-url-file", "", "write the API's URL to this file once listening (useful with --listen 127.0.0.1:0)")
 	return cmd
