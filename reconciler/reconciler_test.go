@@ -316,3 +316,25 @@ func TestGitCredentialsComeFromTheEnvironment(t *testing.T) {
 		t.Errorf("file:// needs no credentials: %v %v", auth, err)
 	}
 }
+
+// --path reads the files of a subdirectory of the repository only.
+func TestGitPathSelectsASubdirectory(t *testing.T) {
+	repo := newTestRepo(t)
+	repo.commit("A", map[string]string{
+		"pipelines/configurations.hcl": configs,
+		"pipelines/daily.hcl":          orchestration("daily", "0 6 * * *"),
+		"other/broken.hcl":             "this is not HCL {",
+	})
+	f := attach(t, repo, func(o *Options) { o.Path = "pipelines" })
+	res := f.apply(ApplyOptions{})
+	if c, _, _ := res.Plan.Counts(); c != 2 {
+		t.Errorf("applied %d objects, want the 2 of pipelines/", c)
+	}
+	root, err := f.rec.Source.Root(context.Background(), res.Revision.Ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "daily.hcl")); err != nil {
+		t.Errorf("the source root of a job is not the subdirectory: %v", err)
+	}
+}
