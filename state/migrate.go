@@ -44,9 +44,21 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 }
 
 // migrate brings the schema to version target, each step in its own
-// immediate transaction. The version is read again inside the transaction,
-// so two processes opening a new file at once do not both migrate it.
+// immediate transaction. The version is read first without a lock, so a
+// process opening an up-to-date file (the CLI beside a watcher) does not
+// wait for the writer; it is read again inside the transaction, so two
+// processes opening a new file at once do not both migrate it.
 func (s *Store) migrate(ctx context.Context, target int) error {
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("state %s: %w", s.path, err)
+	}
+	if v > len(migrations) {
+		return newerSchema(s.path, v)
+	}
+	if v >= target {
+		return nil
+	}
 	for {
 		done := false
 		err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -55,7 +67,7 @@ func (s *Store) migrate(ctx context.Context, target int) error {
 				return fmt.Errorf("read schema version: %w", err)
 			}
 			if v > len(migrations) {
-				return fmt.Errorf("state file %s has schema version %d, this baton knows up to %d; upgrade baton", s.path, v, len(migrations))
+				return newerSchema(s.path, v)
 			}
 			if v >= target {
 				done = true
@@ -74,4 +86,8 @@ func (s *Store) migrate(ctx context.Context, target int) error {
 			return nil
 		}
 	}
+}
+
+func newerSchema(path string, v int) error {
+	return fmt.Errorf("state file %s has schema version %d, this baton knows up to %d; upgrade baton", path, v, len(migrations))
 }

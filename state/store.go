@@ -61,6 +61,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	r, err := sql.Open("sqlite3", "file:"+path+"?"+common+"&mode=ro&_synchronous=NORMAL")
 	if err != nil {
+		s.updateJob.Close()
 		w.Close()
 		return nil, fmt.Errorf("open state %s for reading: %w", path, err)
 	}
