@@ -299,7 +299,8 @@ type JobFilter struct {
 	Kind          JobKind
 	// BeforeID pages back: only jobs with a smaller id.
 	BeforeID JobID
-	Limit    int
+	// Limit <= 0 lists all.
+	Limit int
 }
 
 // ListJobs lists jobs newest first; orchestration jobs come with tasks.
@@ -325,11 +326,8 @@ func (s *Store) ListJobs(ctx context.Context, f JobFilter) ([]Job, error) {
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY id DESC"
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", f.Limit)
-	}
-	jobs, err := s.queryJobs(ctx, s.r, q, args...)
+	q += " ORDER BY id DESC LIMIT ?"
+	jobs, err := s.queryJobs(ctx, s.r, q, append(args, sqlLimit(f.Limit))...)
 	if err != nil {
 		return nil, err
 	}
@@ -485,10 +483,11 @@ func (s *Store) RequestCancel(ctx context.Context, id JobID) (Job, error) {
 }
 
 // LastSuccessfulDurations returns how long the newest n successful jobs of
-// an orchestration took.
+// an orchestration took; n <= 0 returns all.
 func (s *Store) LastSuccessfulDurations(ctx context.Context, orchestration string, n int) ([]time.Duration, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT finished_at - started_at FROM jobs WHERE kind = 'orchestration'
-		AND orchestration = ? AND status = 'success' AND started_at IS NOT NULL ORDER BY id DESC LIMIT ?`, orchestration, n)
+		AND orchestration = ? AND status = 'success' AND started_at IS NOT NULL AND finished_at IS NOT NULL
+		ORDER BY id DESC LIMIT ?`, orchestration, sqlLimit(n))
 	if err != nil {
 		return nil, fmt.Errorf("read durations of %s: %w", orchestration, err)
 	}

@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -137,5 +138,135 @@ func TestParseJobStatus(t *testing.T) {
 		if s.Terminal() == (s == JobCreated || s == JobWaiting || s == JobProcessing) {
 			t.Errorf("%s.Terminal() = %v", s, s.Terminal())
 		}
+	}
+}
+
+// TestCreateJobsIsAllOrNone: the jobs due at one instant and their fires
+// are recorded together; one bad job records none of them.
+func TestCreateJobsIsAllOrNone(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	good := NewJobSet{
+		Orchestration: NewJob{Kind: KindOrchestrationJob, Orchestration: "a", SerialKey: "orchestration:a", Status: JobCreated, CreatedAt: now},
+		Fires:         []ScheduleFire{{Orchestration: "a", Key: "0", At: now}},
+	}
+	bad := NewJobSet{Orchestration: NewJob{Kind: "bogus", Orchestration: "b", SerialKey: "orchestration:b", Status: JobCreated, CreatedAt: now}}
+	if _, err := s.CreateJobs(ctx, []NewJobSet{good, bad}); err == nil {
+		t.Fatal("a job of an unknown kind was recorded")
+	}
+	jobs, _ := s.ListJobs(ctx, JobFilter{})
+	fires, _ := s.LastFires(ctx)
+	if len(jobs) != 0 || len(fires) != 0 {
+		t.Errorf("a failed CreateJobs left %d jobs and %d fires", len(jobs), len(fires))
+	}
+	created, err := s.CreateJobs(ctx, []NewJobSet{good, good})
+	if err != nil || len(created) != 2 || created[1].ID != created[0].ID+1 {
+		t.Fatalf("CreateJobs = %+v, %v", created, err)
+	}
+	if fires, _ := s.LastFires(ctx); !fires[[2]string{"a", "0"}].Equal(now) {
+		t.Errorf("fire not recorded with its job: %v", fires)
+	}
+}
+
+// TestUpdateJobsIsAllOrNone: one refused transition of a batch leaves every
+// job of the batch as it was.
+func TestUpdateJobsIsAllOrNone(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	j := newJob(t, s, "o", 2)
+	err := s.UpdateJobs(ctx, []JobTransition{
+		{ID: j.Tasks[0].ID, From: []JobStatus{JobCreated}, Update: JobUpdate{Status: JobWaiting}},
+		{ID: j.Tasks[1].ID, From: []JobStatus{JobProcessing}, Update: JobUpdate{Status: JobSuccess}},
+	})
+	if !errors.Is(err, ErrStatusChanged) {
+		t.Fatalf("batch with a stale transition = %v, want ErrStatusChanged", err)
+	}
+	if got, _ := s.Job(ctx, j.Tasks[0].ID); got.Status != JobCreated {
+		t.Errorf("first transition of a failed batch applied: %s", got.Status)
+	}
+	if err := s.UpdateJob(ctx, 999, nil, JobUpdate{Status: JobError}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("update of a missing job = %v, want ErrNotFound", err)
+	}
+}
+
+func TestChildJobIsTheOrchestrationATaskStarted(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	parent := newJob(t, s, "outer", 1)
+	task := parent.Tasks[0]
+	if _, ok, err := s.ChildJob(ctx, task.ID); ok || err != nil {
+		t.Fatalf("child before one was started: %v %v", ok, err)
+	}
+	child, err := s.CreateJob(ctx, NewJob{Kind: KindOrchestrationJob, ParentTaskID: task.ID, Orchestration: "inner",
+		SerialKey: "orchestration:inner", Status: JobCreated, CreatedAt: time.Now()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.ChildJob(ctx, task.ID)
+	if err != nil || !ok || got.ID != child.ID || got.ParentTaskID != task.ID {
+		t.Errorf("ChildJob = %+v %v %v, want job %d", got, ok, err, child.ID)
+	}
+}
+
+func TestLastSuccessfulDurationsCountsOnlySuccessfulRuns(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+	for i, st := range []JobStatus{JobSuccess, JobError, JobSuccess, JobSuccess} {
+		j := newJob(t, s, "o", 0)
+		u := JobUpdate{Status: st, StartedAt: t0, FinishedAt: t0.Add(time.Duration(i+1) * time.Minute)}
+		if err := s.UpdateJob(ctx, j.ID, nil, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newJob(t, s, "other", 0)
+	// A success without an end time (written by an older baton) has no
+	// duration; it must not make the whole read fail.
+	if err := s.UpdateJob(ctx, newJob(t, s, "o", 0).ID, nil, JobUpdate{Status: JobSuccess, StartedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LastSuccessfulDurations(ctx, "o", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != 4*time.Minute || got[1] != 3*time.Minute {
+		t.Errorf("durations = %v, want [4m 3m] (newest first, errors left out)", got)
+	}
+}
+
+// TestJobJSONShape pins the stable fields of DESIGN section 7: times in
+// RFC 3339 UTC, unset times left out, internal fields never shown.
+func TestJobJSONShape(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	j := newJob(t, s, "o", 1)
+	code := 1
+	started := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+	if err := s.UpdateJob(ctx, j.Tasks[0].ID, nil, JobUpdate{Status: JobError, StartedAt: started, FinishedAt: started.Add(time.Second), ExitCode: &code}); err != nil {
+		t.Fatal(err)
+	}
+	j, _ = s.Job(ctx, j.ID)
+	b, err := json.Marshal(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"id", "orchestration", "status", "trigger", "created_at", "message", "tasks"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("job JSON lacks %q: %s", k, b)
+		}
+	}
+	for _, k := range []string{"started_at", "finished_at", "retry_of", "exit_code", "spec", "pid", "serial_key", "SerialKey", "Spec"} {
+		if _, ok := got[k]; ok {
+			t.Errorf("job JSON has %q: %s", k, b)
+		}
+	}
+	task := got["tasks"].([]any)[0].(map[string]any)
+	if task["started_at"] != "2026-11-25T06:00:00Z" || task["exit_code"] != float64(1) || task["configuration"] != "c" || task["phase"] != "p" {
+		t.Errorf("task JSON = %v", task)
 	}
 }

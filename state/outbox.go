@@ -43,10 +43,11 @@ func addOutbox(ctx context.Context, tx *sql.Tx, entries []OutboxEntry) error {
 	return nil
 }
 
-// PendingOutbox lists unsent notifications due by now, oldest first.
+// PendingOutbox lists unsent notifications due by now, oldest first;
+// limit <= 0 lists all.
 func (s *Store) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxEntry, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, job_id, channel, target, event, payload, created_at, attempts, next_attempt_at, last_error
-		FROM notification_outbox WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?`, toDB(now), limit)
+		FROM notification_outbox WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?`, toDB(now), sqlLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}

@@ -49,9 +49,9 @@ func (s *Store) CurrentRevision(ctx context.Context) (Revision, error) {
 	return r, nil
 }
 
-// Revisions lists applied revisions, newest first.
+// Revisions lists applied revisions, newest first; limit <= 0 lists all.
 func (s *Store) Revisions(ctx context.Context, limit int) ([]Revision, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT "+revisionColumns+" FROM revisions ORDER BY id DESC LIMIT ?", limit)
+	rows, err := s.r.QueryContext(ctx, "SELECT "+revisionColumns+" FROM revisions ORDER BY id DESC LIMIT ?", sqlLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("list revisions: %w", err)
 	}

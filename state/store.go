@@ -91,6 +91,15 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return nil
 }
 
+// sqlLimit is the LIMIT argument for a caller's limit: SQLite reads a
+// negative LIMIT as none, which is what a limit of 0 or less asks for.
+func sqlLimit(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
+
 // Times are stored as Unix nanoseconds; the zero time as NULL.
 func toDB(t time.Time) any {
 	if t.IsZero() {

@@ -256,3 +256,52 @@ func TestTableUpdatesKeepTheLatest(t *testing.T) {
 		t.Errorf("TableUpdatedAt = %v", at)
 	}
 }
+
+// TestTimesKeepNanosecondsAndComeBackInUTC: times are stored as instants;
+// the zone they were given in does not survive, the nanoseconds do.
+func TestTimesKeepNanosecondsAndComeBackInUTC(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	prague, err := time.LoadLocation("Europe/Prague")
+	if err != nil {
+		t.Skip(err)
+	}
+	at := time.Date(2026, 3, 29, 2, 30, 0, 123456789, prague)
+	if err := s.RecordFire(ctx, "o", "0", at); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordFire(ctx, "o", "0", at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	fires, err := s.LastFires(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fires[[2]string{"o", "0"}]
+	if len(fires) != 1 || !got.Equal(at.Add(time.Hour)) || got.Location() != time.UTC || got.Nanosecond() != 123456789 {
+		t.Errorf("fires = %v, want one fire at %v in UTC", fires, at.Add(time.Hour).UTC())
+	}
+}
+
+func TestRevisionsLimitZeroListsAll(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	for _, ref := range []string{"a", "b", "c"} {
+		if _, err := s.ApplyRevision(ctx, Revision{Ref: ref, Source: "src", AppliedAt: time.Now()}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for limit, want := range map[int]string{0: "cba", -1: "cba", 2: "cb"} {
+		revs, err := s.Revisions(ctx, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		for _, r := range revs {
+			got += r.Ref
+		}
+		if got != want {
+			t.Errorf("Revisions(%d) = %s, want %s (newest first)", limit, got, want)
+		}
+	}
+}

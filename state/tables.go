@@ -158,9 +158,10 @@ func (s *Store) lastTime(ctx context.Context, query string, args ...any) (time.T
 	return fromDB(at), true, nil
 }
 
-// TableHistory lists the recorded updates of a table, newest first.
+// TableHistory lists the recorded updates of a table, newest first;
+// limit <= 0 lists all.
 func (s *Store) TableHistory(ctx context.Context, table string, limit int) ([]TableUpdate, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT tbl, at, source, COALESCE(job_id, 0) FROM table_updates WHERE tbl = ? ORDER BY id DESC LIMIT ?", table, limit)
+	rows, err := s.r.QueryContext(ctx, "SELECT tbl, at, source, COALESCE(job_id, 0) FROM table_updates WHERE tbl = ? ORDER BY id DESC LIMIT ?", table, sqlLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("read updates of table %s: %w", table, err)
 	}

@@ -1,0 +1,56 @@
+package state
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestOutboxIsDueRetriedAndNeverSentTwice follows one notification through
+// a failed attempt, a retry and delivery; queueing it again sends nothing.
+func TestOutboxIsDueRetriedAndNeverSentTwice(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	j := newJob(t, s, "o", 0)
+	t0 := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+	entry := OutboxEntry{JobID: j.ID, Channel: "ops", Target: "ops@example.com", Event: "error", Payload: []byte(`{"id":1}`), CreatedAt: t0}
+	later := entry
+	later.Event, later.NextAttemptAt = "long_running", t0.Add(time.Hour)
+	if err := s.AddOutbox(ctx, entry, later); err != nil {
+		t.Fatal(err)
+	}
+	due := func(now time.Time) []OutboxEntry {
+		t.Helper()
+		p, err := s.PendingOutbox(ctx, now, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p := due(t0)
+	if len(p) != 1 || p[0].Event != "error" || string(p[0].Payload) != `{"id":1}` || !p[0].NextAttemptAt.Equal(t0) {
+		t.Fatalf("due at t0 = %+v, want only the error notification", p)
+	}
+	if err := s.MarkOutboxFailed(ctx, p[0].ID, t0.Add(time.Minute), "smtp: connection refused"); err != nil {
+		t.Fatal(err)
+	}
+	if p := due(t0.Add(time.Second)); len(p) != 0 {
+		t.Errorf("a failed notification is due again before its retry time: %+v", p)
+	}
+	p = due(t0.Add(time.Minute))
+	if len(p) != 1 || p[0].Attempts != 1 || p[0].LastError != "smtp: connection refused" {
+		t.Fatalf("due after the retry time = %+v", p)
+	}
+	if err := s.MarkOutboxSent(ctx, p[0].ID, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddOutbox(ctx, entry); err != nil {
+		t.Fatal(err)
+	}
+	if p := due(t0.Add(time.Minute)); len(p) != 0 {
+		t.Errorf("a sent notification queued again is due: %+v", p)
+	}
+	if p := due(t0.Add(time.Hour)); len(p) != 1 || p[0].Event != "long_running" {
+		t.Errorf("due at t0+1h = %+v, want the long_running notification", p)
+	}
+}

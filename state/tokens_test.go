@@ -1,0 +1,90 @@
+package state
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestTokensAreStoredByHashAndRevokedNotDeleted(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+	tok := Token{ID: "tk1", Description: "ci", Owner: "ops@example.com", Scopes: []string{"jobs:read"}, Orchestrations: []string{"daily"}, CreatedAt: t0}
+	if err := s.CreateToken(ctx, tok, "hash-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateToken(ctx, Token{ID: "tk2", CreatedAt: t0}, "hash-1"); err == nil {
+		t.Error("a second token with the same hash was stored")
+	}
+	got, err := s.TokenByHash(ctx, "hash-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != "tk1" || got.Owner != tok.Owner || got.Scopes[0] != "jobs:read" || got.Orchestrations[0] != "daily" || !got.CreatedAt.Equal(t0) {
+		t.Errorf("token = %+v", got)
+	}
+	if b, _ := json.Marshal(got); strings.Contains(string(b), "hash-1") {
+		t.Errorf("token JSON shows the hash: %s", b)
+	}
+	if _, err := s.TokenByHash(ctx, "unknown"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown hash = %v, want ErrNotFound", err)
+	}
+	if err := s.TouchToken(ctx, "tk1", t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeToken(ctx, "tk1", t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// Revoking again keeps the first revocation time.
+	if err := s.RevokeToken(ctx, "tk1", t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.TokenByHash(ctx, "hash-1")
+	if err != nil || !got.RevokedAt.Equal(t0.Add(time.Hour)) || !got.LastUsedAt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("revoked token = %+v, %v; want it returned with RevokedAt set", got, err)
+	}
+	if err := s.RevokeToken(ctx, "nope", t0); !errors.Is(err, ErrNotFound) {
+		t.Errorf("revoke of an unknown token = %v, want ErrNotFound", err)
+	}
+	list, err := s.ListTokens(ctx)
+	if err != nil || len(list) != 1 || list[0].ID != "tk1" {
+		t.Errorf("ListTokens = %+v, %v", list, err)
+	}
+}
+
+func TestOrchestrationTokenRotationKeepsTheOldOneForRunningJobs(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+	if _, ok, err := s.OrchestrationToken(ctx, "o"); ok || err != nil {
+		t.Fatalf("token of an orchestration without one: %v %v", ok, err)
+	}
+	if err := s.RotateOrchestrationToken(ctx, Token{ID: "o1", Orchestration: "o", Scopes: []string{"tables:write"}, CreatedAt: t0}, "h1", t0); err != nil {
+		t.Fatal(err)
+	}
+	running := newJob(t, s, "o", 0) // created now, after t0
+	if err := s.RotateOrchestrationToken(ctx, Token{ID: "o2", Orchestration: "o", CreatedAt: t0.Add(time.Hour)}, "h2", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	cur, ok, err := s.OrchestrationToken(ctx, "o")
+	if err != nil || !ok || cur.ID != "o2" {
+		t.Errorf("current token = %+v %v %v, want o2", cur, ok, err)
+	}
+	old, err := s.TokenByHash(ctx, "h1")
+	if err != nil || old.SupersededAt.IsZero() || !old.RevokedAt.IsZero() {
+		t.Fatalf("rotated token = %+v %v, want superseded, not revoked", old, err)
+	}
+	if active, err := s.ActiveJobCreatedBefore(ctx, "o", old.SupersededAt); err != nil || !active {
+		t.Errorf("job %d created before the rotation not seen: %v %v", running.ID, active, err)
+	}
+	if err := s.RevokeToken(ctx, "o2", t0); !errors.Is(err, ErrNotFound) {
+		t.Errorf("revoke of an orchestration token = %v, want refused", err)
+	}
+	if list, _ := s.ListTokens(ctx); len(list) != 0 {
+		t.Errorf("ListTokens shows orchestration tokens: %+v", list)
+	}
+}
