@@ -65,6 +65,9 @@ const (
 // ErrStatusChanged means a compare-and-set update found another status.
 var ErrStatusChanged = errors.New("job status changed")
 
+// ErrJobEnded means a job has a terminal status, so it cannot be cancelled.
+var ErrJobEnded = errors.New("job already ended")
+
 // Job is one run of an orchestration or of one of its tasks.
 type Job struct {
 	ID              JobID           `json:"id"`
@@ -470,7 +473,7 @@ func (s *Store) RequestCancel(ctx context.Context, id JobID) (Job, error) {
 			return err
 		}
 		if st.Terminal() {
-			return fmt.Errorf("job %d already ended %s; there is nothing to cancel", id, st)
+			return fmt.Errorf("%w: job %d is %s; there is nothing to cancel", ErrJobEnded, id, st)
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE jobs SET cancel_requested = 1 WHERE (id = ?1 OR parent_id = ?1)
 			AND status IN ('created', 'waiting', 'processing')`, int64(id))

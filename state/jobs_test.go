@@ -119,8 +119,8 @@ func TestRequestCancel(t *testing.T) {
 	if err := s.UpdateJob(ctx, j.ID, nil, JobUpdate{Status: JobCancelled, FinishedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RequestCancel(ctx, j.ID); err == nil {
-		t.Error("cancel of an ended job succeeded")
+	if _, err := s.RequestCancel(ctx, j.ID); !errors.Is(err, ErrJobEnded) {
+		t.Errorf("cancel of an ended job = %v, want ErrJobEnded", err)
 	}
 	if _, err := s.RequestCancel(ctx, 999); !errors.Is(err, ErrNotFound) {
 		t.Errorf("cancel of a missing job = %v", err)
