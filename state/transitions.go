@@ -1,0 +1,122 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// JobUpdate is a status transition with what goes with it.
+type JobUpdate struct {
+	Status     JobStatus
+	StartedAt  time.Time // zero: leave
+	FinishedAt time.Time // zero: leave
+	Message    *string
+	ExitCode   *int
+	PID        *int
+	LogPath    *string
+	// TableUpdates and Outbox are recorded in the same transaction, so a
+	// job's end, the tables it updated and its notifications are atomic.
+	TableUpdates []TableUpdate
+	Outbox       []OutboxEntry
+}
+
+// UpdateJob sets a job's status if it is one of from (any non-terminal
+// status when from is empty); else it returns ErrStatusChanged.
+func (s *Store) UpdateJob(ctx context.Context, id JobID, from []JobStatus, u JobUpdate) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return updateJob(ctx, tx, s.updateJob, id, from, u) })
+}
+
+// JobTransition is one update of UpdateJobs.
+type JobTransition struct {
+	ID     JobID
+	From   []JobStatus
+	Update JobUpdate
+}
+
+// UpdateJobs applies many transitions in one transaction, all or none:
+// a phase's tasks that must wait are recorded in one write, not hundreds.
+func (s *Store) UpdateJobs(ctx context.Context, ts []JobTransition) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, t := range ts {
+			if err := updateJob(ctx, tx, s.updateJob, t.ID, t.From, t.Update); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// updateJobSQL is one fixed statement for every transition, so that it is
+// compiled once: NULL arguments leave a column as it is, and the
+// compare-and-set is part of the WHERE clause.
+const updateJobSQL = `UPDATE jobs SET status = ?1,
+	started_at = COALESCE(?2, started_at), finished_at = COALESCE(?3, finished_at),
+	message = COALESCE(?4, message), exit_code = COALESCE(?5, exit_code),
+	pid = COALESCE(?6, pid), log_path = COALESCE(?7, log_path)
+	WHERE id = ?8 AND CASE WHEN ?9 = '' THEN status IN ('created', 'waiting', 'processing')
+		ELSE instr(?9, ',' || status || ',') > 0 END`
+
+func nullable[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func updateJob(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, id JobID, from []JobStatus, u JobUpdate) error {
+	allowed := ""
+	if len(from) > 0 {
+		allowed = ","
+		for _, f := range from {
+			allowed += string(f) + ","
+		}
+	}
+	res, err := tx.StmtContext(ctx, stmt).ExecContext(ctx, u.Status, toDB(u.StartedAt), toDB(u.FinishedAt),
+		nullable(u.Message), nullable(u.ExitCode), nullable(u.PID), nullable(u.LogPath), int64(id), allowed)
+	if err != nil {
+		return fmt.Errorf("update job %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		var cur JobStatus
+		if err := tx.QueryRowContext(ctx, "SELECT status FROM jobs WHERE id = ?", int64(id)).Scan(&cur); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("job %d: %w", id, ErrNotFound)
+			}
+			return fmt.Errorf("read job %d: %w", id, err)
+		}
+		return fmt.Errorf("%w: job %d is %s", ErrStatusChanged, id, cur)
+	}
+	if err := recordTableUpdates(ctx, tx, u.TableUpdates); err != nil {
+		return err
+	}
+	return addOutbox(ctx, tx, u.Outbox)
+}
+
+// RequestCancel marks a job and its unfinished tasks for cancelling.
+func (s *Store) RequestCancel(ctx context.Context, id JobID) (Job, error) {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var st JobStatus
+		if err := tx.QueryRowContext(ctx, "SELECT status FROM jobs WHERE id = ?", int64(id)).Scan(&st); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("job %d: %w", id, ErrNotFound)
+			}
+			return err
+		}
+		if st.Terminal() {
+			return fmt.Errorf("%w: job %d is %s; there is nothing to cancel", ErrJobEnded, id, st)
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE jobs SET cancel_requested = 1 WHERE (id = ?1 OR parent_id = ?1)
+			AND status IN ('created', 'waiting', 'processing')`, int64(id))
+		return err
+	})
+	if err != nil {
+		return Job{}, err
+	}
+	return s.jobFrom(ctx, s.w, id)
+}
