@@ -65,7 +65,7 @@ func (d *decoder) string(a *hclsyntax.Attribute) string {
 		return ""
 	}
 	if isEnvRef(v) {
-		d.errorf(a.Expr.Range().Start, "env() is allowed in a configuration's parameters and env only", "%s cannot come from the environment", a.Name)
+		d.errorf(a.Expr.Range().Start, "env() is allowed in parameters (of a configuration or a task) and in a configuration's env", "%s cannot come from the environment", a.Name)
 		return ""
 	}
 	s, err := convert.Convert(v, cty.String)
