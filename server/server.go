@@ -384,8 +384,12 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request, tok state.Tok
 		return
 	}
 	cancelled, err := s.Executor.Cancel(r.Context(), job.ID)
+	if errors.Is(err, state.ErrJobEnded) {
+		writeError(w, http.StatusConflict, err.Error(), "the job already ended; retry it instead")
+		return
+	}
 	if err != nil {
-		writeError(w, http.StatusConflict, err.Error(), "")
+		s.internal(w, err)
 		return
 	}
 	writeJSON(w, http.StatusAccepted, cancelled)

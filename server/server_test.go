@@ -252,6 +252,10 @@ func TestTokensAndScopes(t *testing.T) {
 	if code, body := r.do("GET", "/metrics", r.admin, nil); code != 200 || !strings.Contains(string(body), "baton_queue_depth 1") {
 		t.Errorf("metrics: %d %s", code, body)
 	}
+	r.runQueue()
+	if code, body := r.do("POST", fmt.Sprintf("/v1/jobs/%d/cancel", job.ID), r.admin, nil); code != 409 || !strings.Contains(string(body), "already ended") {
+		t.Errorf("cancel of an ended job: %d %s, want 409", code, body)
+	}
 	// Listing never shows a secret; a revoked token stops working.
 	code, body = r.do("GET", "/v1/tokens", r.admin, nil)
 	if code != 200 || strings.Contains(string(body), trigger) || strings.Contains(string(body), "hash") {
