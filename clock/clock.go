@@ -5,7 +5,7 @@ package clock
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 )
@@ -39,12 +39,14 @@ func (r realTimer) Stop() bool                 { return r.t.Stop() }
 func (r realTimer) Reset(d time.Duration) bool { return r.t.Reset(d) }
 
 // Fake is a clock that moves only when told to. It is safe for concurrent
-// use.
+// use. Its timers behave like time.Timer since Go 1.23: a fire never blocks,
+// and Stop or Reset discard a value the receiver has not taken yet, so code
+// written against the real clock sees no stale fires under the fake.
 type Fake struct {
 	mu      sync.Mutex
 	now     time.Time
-	timers  []*fakeTimer  // armed
-	changed chan struct{} // closed and replaced whenever timers change
+	timers  []*fakeTimer  // armed, in no particular order
+	changed chan struct{} // closed and replaced whenever the armed set changes
 }
 
 // NewFake returns a fake clock at start.
@@ -67,40 +69,42 @@ func (f *Fake) NewTimer(d time.Duration) Timer {
 	return t
 }
 
-// Advance moves the time by d and fires every timer that became due, in
-// deadline order.
+// Advance moves the time forward by d and fires every timer that became due,
+// in deadline order. A negative d panics, as Set does.
 func (f *Fake) Advance(d time.Duration) {
 	f.mu.Lock()
-	f.setLocked(f.now.Add(d))
-	f.mu.Unlock()
+	defer f.mu.Unlock()
+	f.moveLocked(f.now.Add(d))
 }
 
-// Set moves the time to t, which must not be before the current time.
+// Set moves the time to t and fires every timer that became due, in deadline
+// order. Time never goes back: a t before the current time panics.
 func (f *Fake) Set(t time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.moveLocked(t)
+}
+
+func (f *Fake) moveLocked(t time.Time) {
 	if t.Before(f.now) {
-		panic(fmt.Sprintf("clock.Fake.Set(%v): time cannot go back from %v", t, f.now))
+		panic(fmt.Sprintf("clock.Fake: cannot move time back from %v to %v", f.now, t))
 	}
-	f.setLocked(t)
-}
-
-func (f *Fake) setLocked(t time.Time) {
 	f.now = t
-	sort.SliceStable(f.timers, func(i, j int) bool { return f.timers[i].when.Before(f.timers[j].when) })
-	keep := f.timers[:0]
-	for _, tm := range f.timers {
-		if !tm.when.After(t) {
-			tm.fire(t)
-			continue
-		}
-		keep = append(keep, tm)
+	slices.SortStableFunc(f.timers, func(a, b *fakeTimer) int { return a.when.Compare(b.when) })
+	due := 0
+	for due < len(f.timers) && !f.timers[due].when.After(t) {
+		// A timer delivers its deadline, as a real one delivers (about)
+		// the moment it fired, however far one call moves the time.
+		f.timers[due].fire(f.timers[due].when)
+		due++
 	}
-	f.timers = keep
-	f.signalLocked()
+	if due > 0 {
+		f.timers = slices.Delete(f.timers, 0, due)
+		f.signalLocked()
+	}
 }
 
-// Pending counts armed timers.
+// Pending counts the timers that are armed: neither fired nor stopped.
 func (f *Fake) Pending() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -108,7 +112,8 @@ func (f *Fake) Pending() int {
 }
 
 // WaitForTimers blocks until at least n timers are armed: the code under
-// test is then asleep on the clock and Advance will wake it.
+// test is then asleep on the clock and Advance will wake it. It returns
+// ctx's error, with the count it saw, if that never happens.
 func (f *Fake) WaitForTimers(ctx context.Context, n int) error {
 	for {
 		f.mu.Lock()
@@ -120,60 +125,71 @@ func (f *Fake) WaitForTimers(ctx context.Context, n int) error {
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return fmt.Errorf("wait for %d timers (%d armed): %w", n, armed, ctx.Err())
+			return fmt.Errorf("wait for %d armed timers (%d armed): %w", n, armed, ctx.Err())
 		}
 	}
 }
 
+// signalLocked wakes every WaitForTimers.
 func (f *Fake) signalLocked() {
 	close(f.changed)
 	f.changed = make(chan struct{})
 }
 
-func (f *Fake) removeLocked(t *fakeTimer) bool {
-	for i, tm := range f.timers {
-		if tm == t {
-			f.timers = append(f.timers[:i], f.timers[i+1:]...)
-			f.signalLocked()
-			return true
-		}
+// disarmLocked removes t from the armed set and discards a fire nobody has
+// received; it reports whether it stopped either.
+func (f *Fake) disarmLocked(t *fakeTimer) bool {
+	stopped := false
+	if i := slices.Index(f.timers, t); i >= 0 {
+		f.timers = slices.Delete(f.timers, i, i+1)
+		f.signalLocked()
+		stopped = true
 	}
-	return false
+	select {
+	case <-t.c:
+		stopped = true
+	default:
+	}
+	return stopped
 }
 
 type fakeTimer struct {
 	f    *Fake
 	c    chan time.Time
-	when time.Time
+	when time.Time // guarded by f.mu
 }
 
 func (t *fakeTimer) C() <-chan time.Time { return t.c }
 
-// fire delivers like time.Timer: a buffered value, never blocking.
-func (t *fakeTimer) fire(now time.Time) {
+// fire delivers like time.Timer: into a buffer of one, never blocking.
+func (t *fakeTimer) fire(at time.Time) {
 	select {
-	case t.c <- now:
+	case t.c <- at:
 	default:
 	}
 }
 
+// Stop disarms the timer; it reports whether that prevented a fire the
+// receiver would otherwise have seen.
 func (t *fakeTimer) Stop() bool {
 	t.f.mu.Lock()
 	defer t.f.mu.Unlock()
-	return t.f.removeLocked(t)
+	return t.f.disarmLocked(t)
 }
 
+// Reset rearms the timer to fire d after the fake now (at once for d <= 0);
+// it reports what Stop would have.
 func (t *fakeTimer) Reset(d time.Duration) bool {
 	f := t.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	wasArmed := f.removeLocked(t)
+	stopped := f.disarmLocked(t)
 	t.when = f.now.Add(d)
 	if d <= 0 {
 		t.fire(f.now)
-		return wasArmed
+		return stopped
 	}
 	f.timers = append(f.timers, t)
 	f.signalLocked()
-	return wasArmed
+	return stopped
 }
