@@ -1,7 +1,7 @@
-// Package schedule computes when cron schedules fire, exactly once per
-// intended time across daylight-saving changes. It wraps robfig/cron's
-// parser and keeps its one-method Schedule shape, adding Vixie cron's rule
-// for the two DST cases robfig/cron gets wrong on its own.
+// Package schedule computes when cron schedules fire: every fire is one
+// instant, exactly once per intended time across daylight-saving changes.
+// It wraps robfig/cron's parser and keeps its one-method Schedule shape,
+// adding Vixie cron's rule for the DST cases robfig/cron gets wrong alone.
 package schedule
 
 import (
@@ -23,52 +23,70 @@ type Schedule interface {
 // Parse reads a cron expression (5 fields, or a robfig/cron descriptor such
 // as @daily or @every 30s) for the IANA zone timezone ("" is UTC).
 //
-// A fixed-time schedule — one whose minute and hour fields hold no '*', and
-// the day-level descriptors (@daily, @weekly, @monthly, @yearly) — runs on
-// the zone's wall clock: a local time that a spring-forward change skips
-// fires once, right after the change; one that a fall-back change repeats
-// fires once, at its first occurrence. Any other schedule (a '*' in the
-// minute or hour field, @hourly) follows real time: it fires at every real
-// instant whose local time matches. @every is anchored on the Unix epoch.
+// A fixed-time schedule runs on the zone's wall clock, as Vixie cron does: a
+// local time that a spring-forward change skips fires once, at the instant
+// of the change; one that a fall-back change repeats fires once, at its first
+// occurrence. A schedule is fixed-time when its minute and its hour field are
+// each a number or a comma list of numbers ("30 2", "0,30 6,18"); so are the
+// day-level descriptors @daily, @midnight, @weekly, @monthly, @yearly and
+// @annually.
+//
+// Any other schedule ('*', '?', a range or a step in the minute or hour
+// field, and @hourly) follows real time: it fires at every real instant
+// whose local time matches, so "0 * * * *" fires 25 times on a fall-back
+// day and 23 on a spring-forward day.
+//
+// @every D fires at the multiples of D since the Unix epoch, whatever the
+// zone, so a restart does not shift it.
 func Parse(expr, timezone string) (Schedule, error) {
+	cs, err := spec.ParseCron(expr)
+	if err != nil {
+		return nil, fmt.Errorf("parse schedule: %w", err)
+	}
 	loc, err := spec.LoadLocation(timezone)
 	if err != nil {
 		return nil, fmt.Errorf("schedule %q: %w", expr, err)
-	}
-	cs, err := spec.ParseCron(expr)
-	if err != nil {
-		return nil, err
 	}
 	switch s := cs.(type) {
 	case cron.ConstantDelaySchedule:
 		return every{d: s.Delay}, nil
 	case *cron.SpecSchedule:
+		// Both kinds match the fields against wall-clock readings carried in
+		// UTC, which has no DST; they differ in how readings become instants.
+		wall := *s
+		wall.Location = time.UTC
 		if fixedTime(expr) {
-			wall := *s
-			wall.Location = time.UTC
 			return wallClock{spec: &wall, loc: loc}, nil
 		}
-		real := *s
-		real.Location = loc
-		return realTime{spec: &real}, nil
+		return realTime{spec: &wall, loc: loc}, nil
 	}
-	return nil, fmt.Errorf("schedule %q: unsupported kind %T", expr, cs)
+	return nil, fmt.Errorf("schedule %q: unsupported kind of schedule %T", expr, cs)
 }
 
-// fixedTime reports whether expr names specific local times (Vixie cron's
-// distinction): no '*' in the minute or hour field.
+// fixedTime reports whether a parsed expression names specific local times
+// (see Parse for the definition).
 func fixedTime(expr string) bool {
 	expr = strings.TrimSpace(expr)
 	if strings.HasPrefix(expr, "@") {
-		return expr != "@hourly"
+		return expr != "@hourly" // @every never gets here
 	}
 	fields := strings.Fields(expr)
-	return len(fields) >= 2 && !strings.Contains(fields[0], "*") && !strings.Contains(fields[1], "*")
+	return len(fields) == 5 && singleValues(fields[0]) && singleValues(fields[1])
 }
 
-// NextN returns the next n fires after `after`.
+// singleValues reports whether a cron field is a number or a list of them.
+func singleValues(field string) bool {
+	for _, v := range strings.Split(field, ",") {
+		if v == "" || strings.Trim(v, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// NextN returns the next n fires after `after` (fewer if the schedule ends).
 func NextN(s Schedule, after time.Time, n int) []time.Time {
-	out := make([]time.Time, 0, n)
+	out := make([]time.Time, 0, max(n, 0))
 	for len(out) < n {
 		after = s.Next(after)
 		if after.IsZero() {
@@ -79,109 +97,142 @@ func NextN(s Schedule, after time.Time, n int) []time.Time {
 	return out
 }
 
-// Due returns the latest fire in (since, now]: after downtime only the most
-// recent missed fire runs, never a burst. ok is false when none is due.
+// Due returns the fire that should run now: the latest one in (since, now].
+// since is the later of the last recorded fire and the moment the schedule
+// came into force. After downtime only the most recent missed fire is due,
+// never a burst, and a fire passed back as since is never due again. ok is
+// false when nothing is due.
 func Due(s Schedule, since, now time.Time) (fire time.Time, ok bool) {
-	if e, isEvery := s.(every); isEvery {
-		last := e.floor(now)
-		return last, last.After(since)
-	}
-	t := s.Next(since)
-	if t.IsZero() || t.After(now) {
+	first := s.Next(since)
+	if first.IsZero() || first.After(now) {
 		return time.Time{}, false
 	}
-	for {
-		n := s.Next(t)
-		if n.IsZero() || n.After(now) {
-			return t, true
+	// Look back from now over doubling windows, so a long downtime costs a
+	// few dozen Next calls rather than one per missed fire.
+	fire = first
+	span := now.Sub(first)
+	for w := time.Minute; w > 0 && w < span; w *= 2 { // w > 0 stops on overflow
+		if f := s.Next(now.Add(-w)); !f.IsZero() && !f.After(now) {
+			fire = f
+			break
 		}
-		t = n
+	}
+	for {
+		n := s.Next(fire)
+		if n.IsZero() || n.After(now) {
+			return fire, true
+		}
+		fire = n
 	}
 }
 
-// every fires at the multiples of d since the Unix epoch, so restarts and
-// zones do not shift it.
+// every fires at the multiples of d since the Unix epoch.
 type every struct{ d time.Duration }
 
-func (e every) floor(t time.Time) time.Time {
-	n := t.UnixNano()
-	return time.Unix(0, n-n%int64(e.d)).UTC()
+func (e every) Next(after time.Time) time.Time {
+	n, d := after.UnixNano(), int64(e.d)
+	floor := n - n%d
+	if n%d < 0 { // before 1970 the remainder is negative
+		floor -= d
+	}
+	return time.Unix(0, floor+d).UTC()
 }
 
-func (e every) Next(after time.Time) time.Time { return e.floor(after).Add(e.d) }
-
-// realTime is robfig/cron evaluated in the zone: right for schedules that
-// follow real time.
-type realTime struct{ spec *cron.SpecSchedule }
+// realTime fires at every instant whose local reading matches the fields.
+// Within one zone period (a stretch of constant UTC offset) readings and
+// instants correspond one to one, so it searches period by period.
+type realTime struct {
+	spec *cron.SpecSchedule // fields matched against readings in UTC
+	loc  *time.Location
+}
 
 func (r realTime) Next(after time.Time) time.Time {
-	t := r.spec.Next(after)
-	if t.IsZero() {
-		return t
+	from, period := after, after // search strictly after from, in period's zone period
+	for {
+		local := period.In(r.loc)
+		_, off := local.Zone()
+		shift := time.Duration(off) * time.Second
+		reading := r.spec.Next(from.UTC().Add(shift))
+		if reading.IsZero() {
+			return time.Time{}
+		}
+		end := periodEnd(local)
+		if t := reading.Add(-shift); end.IsZero() || t.Before(end) {
+			return t
+		}
+		// No match left in this period: go on in the next, from just before
+		// its start, so a match at the very instant of the change counts.
+		from, period = end.Add(-time.Nanosecond), end
 	}
-	return t.UTC()
 }
 
-// wallClock evaluates the expression on wall-clock fields (in UTC, which has
-// no DST) and maps each wall time to one instant of the zone.
+// wallClock fires once per matching local reading, at instant(reading).
 type wallClock struct {
-	spec *cron.SpecSchedule
+	spec *cron.SpecSchedule // fields matched against readings in UTC
 	loc  *time.Location
 }
 
 func (w wallClock) Next(after time.Time) time.Time {
-	wall := asWall(after.In(w.loc))
-	for i := 0; i < 1000; i++ {
-		wall = w.spec.Next(wall)
-		if wall.IsZero() {
+	reading := wallReading(after, w.loc)
+	// instant never decreases as readings increase, and readings up to that
+	// of `after` map to instants no later than `after`; so the first later
+	// reading whose instant is past `after` is the next fire. The loop only
+	// repeats for readings folded into an instant already past (several
+	// skipped times, or the first pass of a repeated hour).
+	for {
+		reading = w.spec.Next(reading)
+		if reading.IsZero() {
 			return time.Time{}
 		}
-		if t := instant(wall, w.loc); t.After(after) {
-			return t.UTC()
-		}
-		// The first occurrence of a repeated time, or the change instant
-		// of several skipped times, is already past: look further.
-	}
-	return time.Time{}
-}
-
-// asWall carries the clock reading of t into UTC.
-func asWall(t time.Time) time.Time {
-	y, mo, d := t.Date()
-	h, mi, s := t.Clock()
-	return time.Date(y, mo, d, h, mi, s, t.Nanosecond(), time.UTC)
-}
-
-// instant is the one instant a wall time means in loc: the first of two
-// when a fall-back change repeats it, the moment of the change when a
-// spring-forward change skips it.
-func instant(wall time.Time, loc *time.Location) time.Time {
-	before := offsetAt(wall.Add(-26*time.Hour), loc)
-	after := offsetAt(wall.Add(26*time.Hour), loc)
-	var found []time.Time
-	for _, off := range []int{before, after} {
-		t := wall.Add(-time.Duration(off) * time.Second).In(loc)
-		if asWall(t).Equal(wall) {
-			found = append(found, t)
+		if t := instant(reading, w.loc); t.After(after) {
+			return t
 		}
 	}
-	switch {
-	case len(found) == 2 && found[1].Before(found[0]):
-		return found[1]
-	case len(found) > 0:
-		return found[0]
-	}
-	// Skipped: the reading with the earlier offset lands after the change;
-	// the zone period it falls in starts at the change.
-	t := wall.Add(-time.Duration(before) * time.Second).In(loc)
-	start, _ := t.ZoneBounds()
-	if start.IsZero() {
-		return t
-	}
-	return start
 }
 
-func offsetAt(wall time.Time, loc *time.Location) int {
-	_, off := wall.In(loc).Zone()
-	return off
+// wallReading is t's local clock reading in loc, carried in UTC.
+func wallReading(t time.Time, loc *time.Location) time.Time {
+	_, off := t.In(loc).Zone()
+	return t.UTC().Add(time.Duration(off) * time.Second)
+}
+
+// maxOffset exceeds every zone's distance from UTC (the extremes are -12h
+// and +14h), so the local reading maxOffset before any instant is earlier.
+const maxOffset = 15 * time.Hour
+
+// instant is the first instant whose local reading in loc is at or after
+// reading (a wall-clock reading carried in UTC). For a reading that occurs
+// twice that is its first occurrence; for one that a change skips, the
+// instant of the change. Zone periods are walked explicitly rather than
+// trusting time.Date, whose choice in gaps and overlaps is unspecified.
+func instant(reading time.Time, loc *time.Location) time.Time {
+	at := reading.Add(-maxOffset)
+	for {
+		local := at.In(loc)
+		_, off := local.Zone()
+		shift := time.Duration(off) * time.Second
+		if at.Add(shift).After(reading) {
+			// Every earlier period read less and this one starts past
+			// reading: the reading was skipped, and at is the change.
+			return at.UTC()
+		}
+		end := periodEnd(local)
+		if t := reading.Add(-shift); end.IsZero() || t.Before(end) {
+			return t
+		}
+		at = end
+	}
+}
+
+// periodEnd is the end of the zone period holding t, after t; zero if the
+// period never ends. It works around golang/go#81583: on the last day of a
+// leap year served by a zone's TZ rule (past its table of changes, which
+// slim zone files end early), ZoneBounds puts the end a day early, before
+// t. The true end there is the next New Year, which changes no offset.
+func periodEnd(t time.Time) time.Time {
+	_, end := t.ZoneBounds()
+	for !end.IsZero() && !end.After(t) {
+		end = end.Add(24 * time.Hour)
+	}
+	return end
 }
