@@ -41,31 +41,28 @@ func newJobsCommand(g *globals) *cobra.Command {
 				}
 				filter.Statuses = append(filter.Statuses, js)
 			}
-			st, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeStore(st)
-			jobs, err := st.ListJobs(cmd.Context(), filter)
-			if err != nil {
-				return fmt.Errorf("list jobs: %w", err)
-			}
-			if asJSON {
-				if jobs == nil {
-					jobs = []state.Job{}
+			return g.withStore(cmd.Context(), func(st *state.Store) error {
+				jobs, err := st.ListJobs(cmd.Context(), filter)
+				if err != nil {
+					return fmt.Errorf("list jobs: %w", err)
 				}
-				return writeJSON(g.stdout, jobs)
-			}
-			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tORCHESTRATION\tSTATUS\tTRIGGER\tCREATED\tDURATION")
-			for _, j := range jobs {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.Orchestration, j.Status, j.Trigger, j.CreatedAt.Local().Format("2006-01-02 15:04:05"), duration(j.StartedAt, j.FinishedAt))
-			}
-			tw.Flush()
-			if len(jobs) == limit && limit > 0 {
-				fmt.Fprintf(g.stderr, "more: baton jobs --before %d\n", jobs[len(jobs)-1].ID)
-			}
-			return nil
+				if asJSON {
+					if jobs == nil {
+						jobs = []state.Job{}
+					}
+					return writeJSON(g.stdout, jobs)
+				}
+				tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tORCHESTRATION\tSTATUS\tTRIGGER\tCREATED\tDURATION")
+				for _, j := range jobs {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.Orchestration, j.Status, j.Trigger, j.CreatedAt.Local().Format("2006-01-02 15:04:05"), duration(j.StartedAt, j.FinishedAt))
+				}
+				tw.Flush()
+				if len(jobs) == limit && limit > 0 {
+					fmt.Fprintf(g.stderr, "more: baton jobs --before %d\n", jobs[len(jobs)-1].ID)
+				}
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()

@@ -20,40 +20,37 @@ func newRevisionsCommand(g *globals) *cobra.Command {
 		Short: "List applied revisions, newest first, and whether the source is stale",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeStore(st)
-			revs, err := st.Revisions(cmd.Context(), limit)
-			if err != nil {
-				return err
-			}
-			status, err := st.SourceStatus(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if revs == nil {
-					revs = []state.Revision{}
+			return g.withStore(cmd.Context(), func(st *state.Store) error {
+				revs, err := st.Revisions(cmd.Context(), limit)
+				if err != nil {
+					return err
 				}
-				return writeJSON(g.stdout, struct {
-					Source    state.SourceStatus `json:"source"`
-					Revisions []state.Revision   `json:"revisions"`
-				}{status, revs})
-			}
-			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tREVISION\tAPPLIED\tAUTHOR\tMESSAGE")
-			for _, r := range revs {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.ID, shortRevision(r.Ref), r.AppliedAt.Format(time.RFC3339), r.Author, firstLine(r.Message))
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			if !status.StaleSince.IsZero() {
-				fmt.Fprintf(g.stderr, "baton: the source is stale since %s: %s\n", status.StaleSince.Format(time.RFC3339), status.LastError)
-			}
-			return nil
+				status, err := st.SourceStatus(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					if revs == nil {
+						revs = []state.Revision{}
+					}
+					return writeJSON(g.stdout, struct {
+						Source    state.SourceStatus `json:"source"`
+						Revisions []state.Revision   `json:"revisions"`
+					}{status, revs})
+				}
+				tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tREVISION\tAPPLIED\tAUTHOR\tMESSAGE")
+				for _, r := range revs {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.ID, shortRevision(r.Ref), r.AppliedAt.Format(time.RFC3339), r.Author, firstLine(r.Message))
+				}
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				if !status.StaleSince.IsZero() {
+					fmt.Fprintf(g.stderr, "baton: the source is stale since %s: %s\n", status.StaleSince.Format(time.RFC3339), status.LastError)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().IntVar(&limit, "limit", 20, "how many revisions")

@@ -21,27 +21,24 @@ func newTablesCommand(g *globals) *cobra.Command {
 		Short: "List tables and their last update",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeStore(st)
-			tables, err := st.Tables(cmd.Context())
-			if err != nil {
-				return fmt.Errorf("list tables: %w", err)
-			}
-			if asJSON {
-				if tables == nil {
-					tables = []state.TableState{}
+			return g.withStore(cmd.Context(), func(st *state.Store) error {
+				tables, err := st.Tables(cmd.Context())
+				if err != nil {
+					return fmt.Errorf("list tables: %w", err)
 				}
-				return writeJSON(g.stdout, tables)
-			}
-			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "TABLE\tUPDATED\tSOURCE")
-			for _, t := range tables {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", t.ID, t.UpdatedAt.UTC().Format(time.RFC3339), t.Source)
-			}
-			return tw.Flush()
+				if asJSON {
+					if tables == nil {
+						tables = []state.TableState{}
+					}
+					return writeJSON(g.stdout, tables)
+				}
+				tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "TABLE\tUPDATED\tSOURCE")
+				for _, t := range tables {
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", t.ID, t.UpdatedAt.UTC().Format(time.RFC3339), t.Source)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -65,24 +62,21 @@ func newTablesTouchCommand(g *globals) *cobra.Command {
 				fmt.Fprintf(g.stderr, "baton: reported an update of %d table(s)\n", len(args))
 				return nil
 			}
-			st, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeStore(st)
-			now := time.Now().UTC()
-			updates := make([]state.TableUpdate, len(args))
-			for i, id := range args {
-				updates[i] = state.TableUpdate{Table: id, At: now, Source: "cli"}
-			}
-			if err := st.RecordTableUpdates(cmd.Context(), updates...); err != nil {
-				return fmt.Errorf("record table updates: %w", err)
-			}
-			warnUnknownTables(cmd.Context(), g, st, args)
-			// A running watcher evaluates its triggers when woken.
-			executor.Wake(g.wakePath())
-			fmt.Fprintf(g.stderr, "baton: recorded an update of %d table(s)\n", len(args))
-			return nil
+			return g.withStore(cmd.Context(), func(st *state.Store) error {
+				now := time.Now().UTC()
+				updates := make([]state.TableUpdate, len(args))
+				for i, id := range args {
+					updates[i] = state.TableUpdate{Table: id, At: now, Source: "cli"}
+				}
+				if err := st.RecordTableUpdates(cmd.Context(), updates...); err != nil {
+					return fmt.Errorf("record table updates: %w", err)
+				}
+				warnUnknownTables(cmd.Context(), g, st, args)
+				// A running watcher evaluates its triggers when woken.
+				executor.Wake(g.wakePath())
+				fmt.Fprintf(g.stderr, "baton: recorded an update of %d table(s)\n", len(args))
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&serverURL, "server", "", "report through the API of a baton watch --listen (token from BATON_TOKEN)")

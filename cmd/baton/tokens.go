@@ -41,28 +41,25 @@ func newTokensCreateCommand(g *globals) *cobra.Command {
 			if description == "" {
 				return &exitError{code: exitFailure, err: fmt.Errorf("--description is required: say who or what uses the token")}
 			}
-			st, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeStore(st)
-			tokens, err := g.tokens(st)
-			if err != nil {
-				return err
-			}
-			secret, tok, err := tokens.Create(cmd.Context(), state.Token{Description: description, Owner: owner, Scopes: scopes, Orchestrations: orchestrations})
-			if err != nil {
-				return &exitError{code: exitFailure, err: err}
-			}
-			if asJSON {
-				return writeJSON(g.stdout, struct {
-					state.Token
-					Secret string `json:"token"`
-				}{tok, secret})
-			}
-			fmt.Fprintln(g.stdout, secret)
-			fmt.Fprintf(g.stderr, "baton: created token %s (%s); the secret above is shown only now\n", tok.ID, strings.Join(tok.Scopes, ", "))
-			return nil
+			return g.withStore(cmd.Context(), func(st *state.Store) error {
+				tokens, err := g.tokens(st)
+				if err != nil {
+					return err
+				}
+				secret, tok, err := tokens.Create(cmd.Context(), state.Token{Description: description, Owner: owner, Scopes: scopes, Orchestrations: orchestrations})
+				if err != nil {
+					return &exitError{code: exitFailure, err: err}
+				}
+				if asJSON {
+					return writeJSON(g.stdout, struct {
+						state.Token
+						Secret string `json:"token"`
+					}{tok, secret})
+				}
+				fmt.Fprintln(g.stdout, secret)
+				fmt.Fprintf(g.stderr, "baton: created token %s (%s); the secret above is shown only now\n", tok.ID, strings.Join(tok.Scopes, ", "))
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -81,31 +78,28 @@ func newTokensListCommand(g *globals) *cobra.Command {
 		Short: "List tokens (never their secrets)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeStore(st)
-			tokens, err := st.ListTokens(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if tokens == nil {
-					tokens = []state.Token{}
+			return g.withStore(cmd.Context(), func(st *state.Store) error {
+				tokens, err := st.ListTokens(cmd.Context())
+				if err != nil {
+					return err
 				}
-				return writeJSON(g.stdout, tokens)
-			}
-			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tDESCRIPTION\tOWNER\tSCOPES\tORCHESTRATIONS\tCREATED\tREVOKED")
-			for _, t := range tokens {
-				revoked := "-"
-				if !t.RevokedAt.IsZero() {
-					revoked = t.RevokedAt.Format(time.RFC3339)
+				if asJSON {
+					if tokens == nil {
+						tokens = []state.Token{}
+					}
+					return writeJSON(g.stdout, tokens)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Description, t.Owner, strings.Join(t.Scopes, ","), strings.Join(t.Orchestrations, ","), t.CreatedAt.Format(time.RFC3339), revoked)
-			}
-			return tw.Flush()
+				tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tDESCRIPTION\tOWNER\tSCOPES\tORCHESTRATIONS\tCREATED\tREVOKED")
+				for _, t := range tokens {
+					revoked := "-"
+					if !t.RevokedAt.IsZero() {
+						revoked = t.RevokedAt.Format(time.RFC3339)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Description, t.Owner, strings.Join(t.Scopes, ","), strings.Join(t.Orchestrations, ","), t.CreatedAt.Format(time.RFC3339), revoked)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -118,16 +112,13 @@ func newTokensRevokeCommand(g *globals) *cobra.Command {
 		Short: "Revoke a token",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeStore(st)
-			if err := st.RevokeToken(cmd.Context(), args[0], time.Now().UTC()); err != nil {
-				return &exitError{code: exitFailure, err: err}
-			}
-			fmt.Fprintf(g.stderr, "baton: revoked token %s\n", args[0])
-			return nil
+			return g.withStore(cmd.Context(), func(st *state.Store) error {
+				if err := st.RevokeToken(cmd.Context(), args[0], time.Now().UTC()); err != nil {
+					return &exitError{code: exitFailure, err: err}
+				}
+				fmt.Fprintf(g.stderr, "baton: revoked token %s\n", args[0])
+				return nil
+			})
 		},
 	}
 }
@@ -142,24 +133,21 @@ func newTokensRefreshCommand(g *globals) *cobra.Command {
 			if orchestration == "" {
 				return &exitError{code: exitFailure, err: fmt.Errorf("--orchestration is required")}
 			}
-			st, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeStore(st)
-			if _, err := st.AppliedObject(cmd.Context(), "orchestration", orchestration); err != nil {
-				return &exitError{code: exitFailure, err: fmt.Errorf("orchestration %q is not applied: %w", orchestration, err)}
-			}
-			tokens, err := g.tokens(st)
-			if err != nil {
-				return err
-			}
-			tok, err := tokens.Refresh(cmd.Context(), orchestration)
-			if err != nil {
-				return &exitError{code: exitFailure, err: err}
-			}
-			fmt.Fprintf(g.stderr, "baton: orchestration %s now runs with token %s; jobs already running keep the old one until they end\n", orchestration, tok.ID)
-			return nil
+			return g.withStore(cmd.Context(), func(st *state.Store) error {
+				if _, err := st.AppliedObject(cmd.Context(), "orchestration", orchestration); err != nil {
+					return &exitError{code: exitFailure, err: fmt.Errorf("orchestration %q is not applied: %w", orchestration, err)}
+				}
+				tokens, err := g.tokens(st)
+				if err != nil {
+					return err
+				}
+				tok, err := tokens.Refresh(cmd.Context(), orchestration)
+				if err != nil {
+					return &exitError{code: exitFailure, err: err}
+				}
+				fmt.Fprintf(g.stderr, "baton: orchestration %s now runs with token %s; jobs already running keep the old one until they end\n", orchestration, tok.ID)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&orchestration, "orchestration", "", "the orchestration whose token to rotate")

@@ -25,6 +25,17 @@ func (g *globals) openStore(ctx context.Context) (*state.Store, error) {
 	return st, nil
 }
 
+// withStore runs fn with the state open: the shape of every command that
+// only reads or records something.
+func (g *globals) withStore(ctx context.Context, fn func(*state.Store) error) error {
+	st, err := g.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeStore(st)
+	return fn(st)
+}
+
 // closeStore closes the state at the end of a command. Every write was
 // committed before, so a failure to close loses nothing.
 func closeStore(st *state.Store) { _ = st.Close() }
