@@ -24,17 +24,21 @@ type Schedule interface {
 // as @daily or @every 30s) for the IANA zone timezone ("" is UTC).
 //
 // A fixed-time schedule runs on the zone's wall clock, as Vixie cron does: a
-// local time that a spring-forward change skips fires once, at the instant
-// of the change; one that a fall-back change repeats fires once, at its first
-// occurrence. A schedule is fixed-time when its minute and its hour field are
-// each a number or a comma list of numbers ("30 2", "0,30 6,18"); so are the
-// day-level descriptors @daily, @midnight, @weekly, @monthly, @yearly and
-// @annually.
+// local time that a spring-forward change skips fires right after the
+// change, at its instant (several skipped times fold into that one fire); one
+// that a fall-back change repeats fires once, at its first occurrence.
 //
-// Any other schedule ('*', '?', a range or a step in the minute or hour
-// field, and @hourly) follows real time: it fires at every real instant
-// whose local time matches, so "0 * * * *" fires 25 times on a fall-back
-// day and 23 on a spring-forward day.
+// The kind is decided as ISC cron's entry.c decides it, from the text: a
+// schedule is wildcard when its minute or its hour field begins with '*'
+// ("*", "*/15"; robfig's '?' counts as '*'), and fixed-time otherwise,
+// ranges, lists and steps included ("0 2-4", "5-10 2", "0-59/15 2"). A
+// wildcard schedule follows real time: it fires at every real instant whose
+// local time matches, so "0 * * * *" fires 25 times on a fall-back day and
+// 23 on a spring-forward day. Of the descriptors only @hourly is wildcard.
+//
+// Days follow ISC cron too: when the day-of-month or the day-of-week field
+// begins with '*', a day must match both; otherwise either ("*/2" in the
+// day of month is therefore starred, unlike robfig/cron alone).
 //
 // @every D fires at the multiples of D since the Unix epoch, whatever the
 // zone, so a restart does not shift it.
@@ -55,6 +59,7 @@ func Parse(expr, timezone string) (Schedule, error) {
 		// UTC, which has no DST; they differ in how readings become instants.
 		wall := *s
 		wall.Location = time.UTC
+		starDays(&wall, expr)
 		if fixedTime(expr) {
 			return wallClock{spec: &wall, loc: loc}, nil
 		}
@@ -63,25 +68,40 @@ func Parse(expr, timezone string) (Schedule, error) {
 	return nil, fmt.Errorf("schedule %q: unsupported kind of schedule %T", expr, cs)
 }
 
-// fixedTime reports whether a parsed expression names specific local times
-// (see Parse for the definition).
+// fixedTime reports whether an expression names specific local times:
+// neither its minute nor its hour field begins with '*' (see Parse).
 func fixedTime(expr string) bool {
 	expr = strings.TrimSpace(expr)
 	if strings.HasPrefix(expr, "@") {
 		return expr != "@hourly" // @every never gets here
 	}
 	fields := strings.Fields(expr)
-	return len(fields) == 5 && singleValues(fields[0]) && singleValues(fields[1])
+	return len(fields) == 5 && !starred(fields[0]) && !starred(fields[1])
 }
 
-// singleValues reports whether a cron field is a number or a list of them.
-func singleValues(field string) bool {
-	for _, v := range strings.Split(field, ",") {
-		if v == "" || strings.Trim(v, "0123456789") != "" {
-			return false
-		}
+// starred is ISC cron's test for a "*" field: its first character.
+func starred(field string) bool {
+	return strings.HasPrefix(field, "*") || strings.HasPrefix(field, "?")
+}
+
+// starBit is robfig/cron's mark of a starred field (bit 63 of its set,
+// beyond every day); its day rule reads it as ISC reads DOM_STAR/DOW_STAR.
+const starBit = 1 << 63
+
+// starDays marks day fields that begin with '*' as starred, as ISC does;
+// robfig/cron marks only "*" and "?" themselves, so "*/2" would otherwise
+// turn the day rule from "both" into "either".
+func starDays(s *cron.SpecSchedule, expr string) {
+	fields := strings.Fields(strings.TrimSpace(expr))
+	if len(fields) != 5 {
+		return
 	}
-	return true
+	if starred(fields[2]) {
+		s.Dom |= starBit
+	}
+	if starred(fields[4]) {
+		s.Dow |= starBit
+	}
 }
 
 // NextN returns the next n fires after `after` (fewer if the schedule ends).

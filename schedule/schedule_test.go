@@ -142,7 +142,7 @@ func TestRepeatedTimesFireAtTheirFirstOccurrenceOnly(t *testing.T) {
 	}
 }
 
-func TestWildcardHourFollowsRealTime(t *testing.T) {
+func TestWildcardFollowsRealTimeRangesDoNot(t *testing.T) {
 	loc := mustLoad(t, "Europe/Prague")
 	for _, tc := range []struct {
 		expr string
@@ -153,7 +153,9 @@ func TestWildcardHourFollowsRealTime(t *testing.T) {
 		{"0 * * * *", time.Date(2026, 10, 25, 0, 0, 0, 0, loc), 25},
 		{"0 * * * *", time.Date(2026, 10, 26, 0, 0, 0, 0, loc), 24},
 		{"@hourly", time.Date(2026, 10, 25, 0, 0, 0, 0, loc), 25},
-		{"30 0-23 * * *", time.Date(2026, 10, 25, 0, 0, 0, 0, loc), 25},
+		{"30 * * * *", time.Date(2026, 10, 25, 0, 0, 0, 0, loc), 25},
+		// A range is fixed-time, as in ISC cron: 02:30 fires once on the fall-back day.
+		{"30 0-23 * * *", time.Date(2026, 10, 25, 0, 0, 0, 0, loc), 24},
 	} {
 		t.Run(tc.expr+" "+tc.day.Format(time.DateOnly), func(t *testing.T) {
 			s := mustParse(t, tc.expr, "Europe/Prague")
@@ -162,7 +164,7 @@ func TestWildcardHourFollowsRealTime(t *testing.T) {
 				t.Errorf("%d fires, want %d: %v", len(got), tc.want, got)
 			}
 			for i := 1; i < len(got); i++ {
-				if got[i].Sub(got[i-1]) != time.Hour {
+				if tc.want != 24 && got[i].Sub(got[i-1]) != time.Hour {
 					t.Errorf("fires %v and %v are not one real hour apart", got[i-1], got[i])
 				}
 			}
@@ -170,7 +172,9 @@ func TestWildcardHourFollowsRealTime(t *testing.T) {
 	}
 }
 
-func TestFixedTimeDefinition(t *testing.T) {
+// TestWildcardOnlyWhenMinuteOrHourBeginsWithStar is ISC cron's entry.c
+// rule: MIN_STAR and HR_STAR are set from a field's first character.
+func TestWildcardOnlyWhenMinuteOrHourBeginsWithStar(t *testing.T) {
 	for _, tc := range []struct {
 		expr  string
 		fixed bool
@@ -184,14 +188,19 @@ func TestFixedTimeDefinition(t *testing.T) {
 		{"@monthly", true},
 		{"@yearly", true},
 		{"@annually", true},
-		{"0 2-4 * * *", false},
+		{"0 2-4 * * *", true},
+		{"5-10 2 * * *", true},
+		{"0-59/15 2 * * *", true},
+		{"0 1,3-5 * * *", true},
+		{"0 0-23/2 * * *", true},
+		{"0/20 2 * * *", true},
 		{"0 */2 * * *", false},
 		{"0 * * * *", false},
 		{"0 ? * * *", false},
 		{"* 2 * * *", false},
 		{"*/15 2 * * *", false},
-		{"5-10 2 * * *", false},
-		{"0 1,3-5 * * *", false},
+		{"0-30/10 * * * *", false},
+		{"*,30 2 * * *", false},
 		{"@hourly", false},
 	} {
 		t.Run(tc.expr, func(t *testing.T) {
