@@ -220,7 +220,7 @@ func (v *validator) notification(n *Notification) {
 	if n.Webhook != "" {
 		u, err := url.Parse(n.Webhook)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			v.errorf(n.FieldPos("webhook"), "write a full http:// or https:// URL", "notification %q: webhook %q is not an HTTP URL", n.Name, n.Webhook)
+			v.errorf(n.FieldPos("webhook"), "write a full http:// or https:// URL", "notification %q: webhook is not an HTTP URL", n.Name)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/baton-dev/baton/redact"
 )
 
 // Exit codes of DESIGN section 6.
@@ -54,11 +56,11 @@ func run(args []string) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(g.stderr, "baton: %v\n", ee.err)
+			fmt.Fprintf(g.stderr, "baton: %s\n", redact.Error(ee.err))
 		}
 		return ee.code
 	}
-	fmt.Fprintf(g.stderr, "baton: %v\n", err)
+	fmt.Fprintf(g.stderr, "baton: %s\n", redact.Error(err))
 	return exitFailure
 }
 

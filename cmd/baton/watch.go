@@ -20,6 +20,7 @@ import (
 	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/notify"
 	"github.com/baton-dev/baton/reconciler"
+	"github.com/baton-dev/baton/redact"
 	"github.com/baton-dev/baton/server"
 )
 
@@ -139,7 +140,7 @@ them.`,
 				TablesUpdated: tablesUpdated,
 				Logger:        logger,
 			}
-			logger.Info("watching", "source", rec.Source.String(), "state", g.state, "interval", interval)
+			logger.Info("watching", "source", redact.URL(rec.Source.String()), "state", g.state, "interval", interval)
 			if err := w.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				return &exitError{code: exitFailure, err: err}
 			}
@@ -178,11 +179,14 @@ func newLogger(w io.Writer, format string) (*slog.Logger, error) {
 			format = "text"
 		}
 	}
+	// Errors of Git and HTTP libraries quote the URLs they failed on,
+	// credentials and all.
+	opts := &slog.HandlerOptions{ReplaceAttr: redact.Attr}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, nil)), nil
+		return slog.New(slog.NewTextHandler(w, opts)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, nil)), nil
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/reconciler"
+	"github.com/baton-dev/baton/redact"
 	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
@@ -126,7 +127,7 @@ func (g *globals) newExecutorWith(st *state.Store, src reconciler.Source, logger
 
 // logger writes warnings and errors of background work to stderr.
 func (g *globals) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn, ReplaceAttr: redact.Attr}))
 }
 
 // tokens opens the token service of the state; the key of orchestration
