@@ -61,14 +61,14 @@ func Parse(files []File) (*spec.Spec, Diagnostics) {
 			// echo.
 			continue
 		}
-		if !syntaxOK && pr.Unresolved {
+		if !syntaxOK && pr.Code == spec.CodeUnresolved {
 			// The target may well be defined in the file that failed to
 			// parse; the syntax error is the one to fix first.
 			continue
 		}
-		p.add(pr.Severity, pr.Pos, pr.Message, pr.Hint)
+		p.addCode(pr.Severity, pr.Code, pr.Pos, pr.Message, pr.Hint)
 	}
-	p.diags.sort()
+	p.diags.Sort()
 	return p.spec, p.diags
 }
 
@@ -76,7 +76,7 @@ func Parse(files []File) (*spec.Spec, Diagnostics) {
 func CheckSyntax(f File) Diagnostics {
 	p := &parser{srcs: map[string][]byte{f.Name: f.Src}}
 	p.parseFile(f)
-	p.diags.sort()
+	p.diags.Sort()
 	return p.diags
 }
 
@@ -157,6 +157,10 @@ func (p *parser) parseFile(f File) (*hclsyntax.Body, bool) {
 }
 
 func (p *parser) add(sev spec.Severity, pos spec.Pos, msg, hint string) {
+	p.addCode(sev, spec.CodeInvalid, pos, msg, hint)
+}
+
+func (p *parser) addCode(sev spec.Severity, code string, pos spec.Pos, msg, hint string) {
 	if pos.Line < 1 {
 		pos.Line, pos.Column = 1, 1
 	}
@@ -165,9 +169,8 @@ func (p *parser) add(sev spec.Severity, pos spec.Pos, msg, hint string) {
 	}
 	p.diags = append(p.diags, Diagnostic{
 		Severity:   sev,
-		File:       pos.File,
-		Line:       pos.Line,
-		Column:     pos.Column,
+		Code:       code,
+		Pos:        pos,
 		Message:    msg,
 		Hint:       hint,
 		SourceLine: sourceLine(p.srcs[pos.File], pos.Line),

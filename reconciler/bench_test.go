@@ -59,7 +59,7 @@ func BenchmarkPlan1000FilesCold(b *testing.B) {
 		cold := benchReconciler(b, repo, dir)
 		cold.Store = rec.Store // the applied state, a fresh clone
 		b.StartTimer()
-		plan, err := cold.Plan(context.Background())
+		plan, err := cold.Plan(context.Background(), ApplyOptions{})
 		if err != nil || plan.HasChanges() {
 			b.Fatalf("plan: %v, %d changes", err, len(plan.Changes))
 		}
@@ -75,7 +75,7 @@ func BenchmarkPlanNoChange(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		plan, err := rec.Plan(context.Background())
+		plan, err := rec.Plan(context.Background(), ApplyOptions{})
 		if err != nil || plan.HasChanges() {
 			b.Fatalf("plan: %v", err)
 		}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/baton-dev/baton/hcl"
+	"github.com/baton-dev/baton/finding"
 	"github.com/baton-dev/baton/schedule"
 	"github.com/baton-dev/baton/spec"
 )
@@ -18,16 +18,19 @@ const previewFires = 3
 // Plan is what applying a revision would change. Text, Markdown and JSON
 // are all rendered from this one value.
 type Plan struct {
-	FormatVersion string          `json:"format_version"`
-	Source        string          `json:"source"`
-	Revision      Revision        `json:"revision"`
-	Base          *Revision       `json:"base,omitempty"`
-	Changes       []Change        `json:"changes"`
-	Diagnostics   hcl.Diagnostics `json:"diagnostics"`
-	// Warnings are findings about the change itself (a force-push, say).
-	Warnings []string `json:"warnings,omitempty"`
+	FormatVersion string    `json:"format_version"`
+	Source        string    `json:"source"`
+	Revision      Revision  `json:"revision"`
+	Base          *Revision `json:"base,omitempty"`
+	Changes       []Change  `json:"changes"`
+	// Diagnostics are every finding about the revision: the language's,
+	// the review checks' and apply's guards'.
+	Diagnostics finding.List `json:"diagnostics"`
 
 	objects []spec.Object
+	// againstRevision is set when the base is another revision rather than
+	// the applied state (pull-request review).
+	againstRevision bool
 }
 
 // Counts returns how many objects the plan creates, updates and deletes.

@@ -48,12 +48,16 @@ type Result struct {
 	// Applied is false when the revision was already in force.
 	Applied  bool
 	Revision state.Revision
+	// Repeated is true when the revision was refused before for the same
+	// reason: it was recorded then, and need not be reported again.
+	Repeated bool
 }
 
 // Plan fetches the source and compares its current revision with the
-// applied state. An invalid revision returns the plan (with diagnostics) and
-// ErrInvalidRevision.
-func (r *Reconciler) Plan(ctx context.Context) (*Plan, error) {
+// applied state. It runs apply's guards with opts, so that it predicts what
+// apply does: an invalid revision returns the plan (with diagnostics) and
+// ErrInvalidRevision, a refused one the plan and the guard's error.
+func (r *Reconciler) Plan(ctx context.Context, opts ApplyOptions) (*Plan, error) {
 	if plan, err := r.planUnchanged(ctx); plan != nil || err != nil {
 		return plan, err
 	}
@@ -65,7 +69,7 @@ func (r *Reconciler) Plan(ctx context.Context) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read applied state: %w", err)
 	}
-	plan, err := r.planSnapshot(snap, applied)
+	plan, err := r.planSnapshot(ctx, snap, applied)
 	if err != nil {
 		return plan, err
 	}
@@ -75,7 +79,7 @@ func (r *Reconciler) Plan(ctx context.Context) (*Plan, error) {
 	} else if !errors.Is(err, state.ErrNoRevision) {
 		return nil, fmt.Errorf("read applied revision: %w", err)
 	}
-	return plan, nil
+	return plan, r.runGuards(ctx, plan, opts)
 }
 
 // PlanRevisions compares two revisions of a Git source without touching the
@@ -107,31 +111,33 @@ func (r *Reconciler) PlanRevisions(ctx context.Context, base, head string) (*Pla
 	if err != nil {
 		return nil, fmt.Errorf("read head revision: %w", err)
 	}
-	plan, err := r.planSnapshot(headSnap, baseObjs)
+	plan, err := r.planSnapshot(ctx, headSnap, baseObjs)
 	if plan != nil {
 		plan.Base = &baseSnap.Revision
+		plan.againstRevision = true
 	}
-	return plan, err
+	if err != nil {
+		return plan, err
+	}
+	return plan, r.runGuards(ctx, plan, ApplyOptions{})
 }
 
 // Apply applies the source's current revision in one transaction, or
-// nothing of it.
+// nothing of it. The revision it tried, and why it was refused, are
+// recorded beside the source status.
 func (r *Reconciler) Apply(ctx context.Context, opts ApplyOptions) (*Result, error) {
-	plan, err := r.Plan(ctx)
-	if err != nil {
-		return &Result{Plan: plan}, err
-	}
+	plan, err := r.Plan(ctx, opts)
 	res := &Result{Plan: plan}
-	if err := r.checkLineage(ctx, plan, opts); err != nil {
-		return res, err
-	}
-	if err := checkMassDelete(plan, opts); err != nil {
+	if err != nil {
+		if plan != nil && Refused(err) {
+			res.Repeated, err = r.recordRefusal(ctx, plan, err)
+		}
 		return res, err
 	}
 	cur, err := r.Store.CurrentRevision(ctx)
 	if err == nil && cur.Ref == plan.Revision.Ref && !plan.HasChanges() {
 		res.Revision = cur
-		return res, nil
+		return res, r.recordAttempt(ctx, plan.Revision.Ref, "")
 	}
 	rev, err := r.Store.ApplyRevision(ctx, state.Revision{
 		Ref:         plan.Revision.Ref,
@@ -145,7 +151,36 @@ func (r *Reconciler) Apply(ctx context.Context, opts ApplyOptions) (*Result, err
 		return res, fmt.Errorf("apply revision %s: %w", shortRef(plan.Revision.Ref), err)
 	}
 	res.Applied, res.Revision = true, rev
-	return res, nil
+	return res, r.recordAttempt(ctx, rev.Ref, "")
+}
+
+// recordRefusal records a refused revision once: repeated is true when the
+// same revision was already refused for the same reason (a poll that found
+// nothing new), and the caller need not say it again.
+func (r *Reconciler) recordRefusal(ctx context.Context, plan *Plan, refusal error) (repeated bool, err error) {
+	reason := refusal.Error()
+	st, err := r.Store.SourceStatus(ctx)
+	if err != nil {
+		return false, errors.Join(refusal, err)
+	}
+	if st.AttemptRef == plan.Revision.Ref && st.RefusedReason == reason {
+		return true, refusal
+	}
+	if err := r.recordAttempt(ctx, plan.Revision.Ref, reason); err != nil {
+		return false, errors.Join(refusal, err)
+	}
+	return false, refusal
+}
+
+func (r *Reconciler) recordAttempt(ctx context.Context, ref, refused string) error {
+	st, err := r.Store.SourceStatus(ctx)
+	if err == nil && st.AttemptRef == ref && st.RefusedReason == refused {
+		return nil // nothing new: polls of an applied head write nothing
+	}
+	if err := r.Store.RecordAttempt(ctx, r.Clock.Now().UTC(), ref, refused); err != nil {
+		return fmt.Errorf("record attempted revision %s: %w", shortRef(ref), err)
+	}
+	return nil
 }
 
 // planUnchanged answers the common case of a poll cheaply: when the source
@@ -191,7 +226,7 @@ func (r *Reconciler) fetch(ctx context.Context) (Snapshot, error) {
 	return snap, nil
 }
 
-func (r *Reconciler) planSnapshot(snap Snapshot, before []spec.Object) (*Plan, error) {
+func (r *Reconciler) planSnapshot(ctx context.Context, snap Snapshot, before []spec.Object) (*Plan, error) {
 	plan := &Plan{FormatVersion: PlanFormatVersion, Source: r.Source.String(), Revision: snap.Revision}
 	desired, diags := hcl.Parse(snap.Files)
 	plan.Diagnostics = diags
@@ -211,56 +246,4 @@ func (r *Reconciler) planSnapshot(snap Snapshot, before []spec.Object) (*Plan, e
 		return plan, err
 	}
 	return plan, nil
-}
-
-// checkLineage refuses a branch whose history was rewritten past the applied
-// commit: a force-push to a production branch deserves a human's yes.
-func (r *Reconciler) checkLineage(ctx context.Context, plan *Plan, opts ApplyOptions) error {
-	hist, ok := r.Source.(interface {
-		Descends(ctx context.Context, ancestor, ref string) (bool, error)
-	})
-	if !ok || plan.Base == nil {
-		return nil
-	}
-	ok, err := hist.Descends(ctx, plan.Base.Ref, plan.Revision.Ref)
-	if err != nil {
-		return fmt.Errorf("check history of %s: %w", r.Source, err)
-	}
-	if ok {
-		return nil
-	}
-	msg := fmt.Sprintf("applied commit %s is not an ancestor of %s", shortRef(plan.Base.Ref), shortRef(plan.Revision.Ref))
-	if opts.AllowRewrite {
-		plan.Warnings = append(plan.Warnings, "the branch was force-pushed: "+msg)
-		return nil
-	}
-	return fmt.Errorf("%w: %s; review the plan and apply with --allow-force-push to accept it", ErrHistoryRewritten, msg)
-}
-
-func checkMassDelete(plan *Plan, opts ApplyOptions) error {
-	if opts.AllowMassDelete {
-		return nil
-	}
-	var before, deleted int
-	for _, c := range plan.Changes {
-		if c.Kind == spec.KindOrchestration && c.Action == ActionDelete {
-			deleted++
-		}
-	}
-	after := 0
-	for _, o := range plan.objects {
-		if o.Kind == spec.KindOrchestration {
-			after++
-		}
-	}
-	for _, c := range plan.Changes {
-		if c.Kind == spec.KindOrchestration && c.Action == ActionCreate {
-			after--
-		}
-	}
-	before = after + deleted
-	if deleted >= 2 && deleted*2 > before {
-		return fmt.Errorf("%w: this revision deletes %d of %d orchestrations; if that is intended, apply with --allow-mass-delete", ErrMassDelete, deleted, before)
-	}
-	return nil
 }

@@ -84,7 +84,7 @@ func TestScheduleChangePlansOneUpdateWithFireTimes(t *testing.T) {
 		t.Fatal("commit A was not applied")
 	}
 	f.repo.commit("B: run daily at 7", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
-	plan, err := f.rec.Plan(context.Background())
+	plan, err := f.rec.Plan(context.Background(), ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestScheduleChangePlansOneUpdateWithFireTimes(t *testing.T) {
 		}
 	}
 	f.apply(ApplyOptions{})
-	plan, err = f.rec.Plan(context.Background())
+	plan, err = f.rec.Plan(context.Background(), ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

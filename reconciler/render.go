@@ -28,18 +28,25 @@ func (p *Plan) WriteText(w io.Writer) error {
 	if p.Base != nil {
 		fmt.Fprintf(&b, "Compared with: %s\n", describeRevision(*p.Base))
 	}
-	for _, warn := range p.Warnings {
-		fmt.Fprintf(&b, "Warning: %s\n", warn)
-	}
 	b.WriteString("\n")
-	if !p.HasChanges() {
-		b.WriteString("No changes. The applied state matches this revision.\n")
-		_, err := io.WriteString(w, b.String())
-		return err
+	if len(p.Diagnostics) > 0 {
+		p.Diagnostics.WriteText(&b)
+		b.WriteString("\n")
 	}
-	writeChanges(&b, p.Changes)
 	c, u, d := p.Counts()
-	fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to delete.\n", c, u, d)
+	switch {
+	case p.Diagnostics.HasErrors():
+		if p.HasChanges() {
+			writeChanges(&b, p.Changes)
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "Refused: %d error(s) above; apply would change nothing until they are fixed.\n", p.Diagnostics.Errors())
+	case !p.HasChanges():
+		b.WriteString("No changes. The applied state matches this revision.\n")
+	default:
+		writeChanges(&b, p.Changes)
+		fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to delete.\n", c, u, d)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -60,9 +67,6 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, "- `%s:%d:%d` %s: %s\n", dg.File, dg.Line, dg.Column, dg.Severity, dg.Message)
 		}
 		b.WriteString("\n")
-	}
-	for _, warn := range p.Warnings {
-		fmt.Fprintf(&b, "> **Warning:** %s\n\n", warn)
 	}
 	if !p.HasChanges() {
 		b.WriteString("No changes.\n")

@@ -159,6 +159,10 @@ func (w *Watcher) Run(ctx context.Context) error {
 func (w *Watcher) reconcile(ctx context.Context) {
 	res, err := w.Reconciler.Apply(ctx, ApplyOptions{})
 	switch {
+	case err != nil && res != nil && res.Repeated:
+		// Recorded when first refused (baton revisions shows it); a poll
+		// that finds the same head says nothing new.
+		w.Logger.Debug("the source's revision is still refused", "revision", shortRef(res.Plan.Revision.Ref))
 	case err != nil:
 		attrs := []any{"error", err}
 		if res != nil && res.Plan != nil && len(res.Plan.Diagnostics) > 0 {

@@ -16,7 +16,7 @@ type collector struct {
 	store *state.Store
 	clock clock.Clock
 
-	jobs, queue, waiting, lastSuccess, stale, taskDurations, lateness *prometheus.Desc
+	jobs, queue, waiting, lastSuccess, stale, refused, taskDurations, lateness *prometheus.Desc
 }
 
 func newCollector(store *state.Store, c clock.Clock) *collector {
@@ -28,13 +28,14 @@ func newCollector(store *state.Store, c clock.Clock) *collector {
 		waiting:       prometheus.NewDesc("baton_waiting_jobs", "Jobs waiting for another job of their configuration.", nil, nil),
 		lastSuccess:   prometheus.NewDesc("baton_last_successful_fetch_timestamp_seconds", "When the source was last fetched successfully.", nil, nil),
 		stale:         prometheus.NewDesc("baton_source_stale_seconds", "How long fetching the source has failed (0 when it works).", nil, nil),
+		refused:       prometheus.NewDesc("baton_revision_refused", "1 when the last revision apply tried was refused (invalid, or a guard such as a mass delete); baton revisions says why.", nil, nil),
 		taskDurations: prometheus.NewDesc("baton_task_duration_seconds", "Durations of the last 1000 task jobs that ran.", nil, nil),
 		lateness:      prometheus.NewDesc("baton_schedule_lateness_seconds", "From the due instant of an orchestration's last schedule fire to the start of its job.", []string{"orchestration"}, nil),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.jobs, c.queue, c.waiting, c.lastSuccess, c.stale, c.taskDurations, c.lateness} {
+	for _, d := range []*prometheus.Desc{c.jobs, c.queue, c.waiting, c.lastSuccess, c.stale, c.refused, c.taskDurations, c.lateness} {
 		ch <- d
 	}
 }
@@ -79,6 +80,11 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			stale = c.clock.Now().Sub(st.StaleSince).Seconds()
 		}
 		ch <- prometheus.MustNewConstMetric(c.stale, prometheus.GaugeValue, stale)
+		refused := 0.0
+		if st.RefusedReason != "" {
+			refused = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.refused, prometheus.GaugeValue, refused)
 	}
 }
 

@@ -414,3 +414,37 @@ func TestConcurrentTriggersAndBadTokens(t *testing.T) {
 	slices.Sort(latencies)
 	t.Logf("1100 requests: p50 %v, p99 %v", latencies[len(latencies)/2], latencies[len(latencies)*99/100])
 }
+
+// A refused revision shows in the metrics until a revision applies.
+func TestMetricsShowARefusedRevision(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	metric := func() string {
+		code, body := r.do("GET", "/metrics", r.admin, nil)
+		if code != 200 {
+			t.Fatalf("metrics: %d", code)
+		}
+		for _, line := range strings.Split(string(body), "\n") {
+			if strings.HasPrefix(line, "baton_revision_refused ") {
+				return line
+			}
+		}
+		t.Fatalf("no baton_revision_refused in\n%s", body)
+		return ""
+	}
+	if got := metric(); got != "baton_revision_refused 0" {
+		t.Errorf("before any refusal: %q", got)
+	}
+	if err := r.store.RecordAttempt(ctx, time.Now(), "abc", "refusing to delete most orchestrations"); err != nil {
+		t.Fatal(err)
+	}
+	if got := metric(); got != "baton_revision_refused 1" {
+		t.Errorf("after a refusal: %q", got)
+	}
+	if err := r.store.RecordAttempt(ctx, time.Now(), "def", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := metric(); got != "baton_revision_refused 0" {
+		t.Errorf("after an apply: %q", got)
+	}
+}

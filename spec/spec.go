@@ -8,23 +8,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/baton-dev/baton/finding"
 )
 
 // Pos is a place in a source file. Objects carry positions so that semantic
 // errors can point at the line that caused them; positions are never part of
 // an object's canonical form.
-type Pos struct {
-	File   string `json:"file"`
-	Line   int    `json:"line"`
-	Column int    `json:"column"`
-}
-
-func (p Pos) String() string {
-	if p.File == "" {
-		return "<unknown>"
-	}
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
-}
+type Pos = finding.Pos
 
 // Source records where an object and its attributes were defined. The zero
 // value is valid: it means the object did not come from a file.

@@ -10,36 +10,28 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/baton-dev/baton/finding"
 )
 
 // Severity says whether a problem stops a revision from being applied.
-type Severity string
+type Severity = finding.Severity
 
 const (
-	SeverityError   Severity = "error"
-	SeverityWarning Severity = "warning"
+	SeverityError   = finding.Error
+	SeverityWarning = finding.Warning
 )
 
 // Problem is one finding of validation, located in the source.
-type Problem struct {
-	Severity Severity
-	Pos      Pos
-	Message  string
-	// Hint says what to do about it; may be empty.
-	Hint string
-	// Unresolved marks a reference to an object that is not defined. A
-	// parser that could not read every file skips these: the object may be
-	// in the unreadable file.
-	Unresolved bool
-}
+type Problem = finding.Finding
 
-func (p Problem) String() string {
-	s := fmt.Sprintf("%s: %s: %s", p.Pos, p.Severity, p.Message)
-	if p.Hint != "" {
-		s += " (" + p.Hint + ")"
-	}
-	return s
-}
+// Codes of validation findings. CodeUnresolved marks a reference to an
+// object that is not defined: a parser that could not read every file skips
+// these, as the object may be in the unreadable file.
+const (
+	CodeInvalid    = "invalid"
+	CodeUnresolved = "unresolved"
+)
 
 // HasErrors reports whether any problem is an error.
 func HasErrors(ps []Problem) bool {
@@ -88,17 +80,17 @@ type validator struct {
 }
 
 func (v *validator) errorf(pos Pos, hint, format string, args ...any) {
-	v.problems = append(v.problems, Problem{Severity: SeverityError, Pos: pos, Message: fmt.Sprintf(format, args...), Hint: hint})
+	v.problems = append(v.problems, Problem{Severity: SeverityError, Code: CodeInvalid, Pos: pos, Message: fmt.Sprintf(format, args...), Hint: hint})
 }
 
 // unresolvedf reports a reference to an undefined object.
 func (v *validator) unresolvedf(pos Pos, hint, format string, args ...any) {
 	v.errorf(pos, hint, format, args...)
-	v.problems[len(v.problems)-1].Unresolved = true
+	v.problems[len(v.problems)-1].Code = CodeUnresolved
 }
 
 func (v *validator) warnf(pos Pos, hint, format string, args ...any) {
-	v.problems = append(v.problems, Problem{Severity: SeverityWarning, Pos: pos, Message: fmt.Sprintf(format, args...), Hint: hint})
+	v.problems = append(v.problems, Problem{Severity: SeverityWarning, Code: CodeInvalid, Pos: pos, Message: fmt.Sprintf(format, args...), Hint: hint})
 }
 
 // Validate checks the rules that span objects: references, duplicates,
@@ -245,7 +237,7 @@ func (v *validator) orchestration(o *Orchestration, configurations map[string]*C
 		for _, id := range t.Tables {
 			if _, declared := tables[id]; !declared && !produced[id] {
 				v.warnf(t.FieldPos("tables"), "add a table block for it, or list it in a configuration's outputs", "%s: trigger table %q is not produced by any configuration and not declared; only `baton tables touch` or the API can update it", what, id)
-				v.problems[len(v.problems)-1].Unresolved = true
+				v.problems[len(v.problems)-1].Code = CodeUnresolved
 			}
 		}
 	}

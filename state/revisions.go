@@ -186,6 +186,12 @@ type SourceStatus struct {
 	StaleSince time.Time `json:"stale_since,omitzero"`
 	Ref        string    `json:"ref,omitempty"`
 	LastError  string    `json:"last_error,omitempty"`
+	// AttemptRef is the last revision apply tried, at AttemptAt;
+	// RefusedReason says why it was refused (invalid, or a guard such as a
+	// mass delete), and is empty when it was applied.
+	AttemptRef    string    `json:"last_attempt_ref,omitempty"`
+	AttemptAt     time.Time `json:"last_attempt_at,omitzero"`
+	RefusedReason string    `json:"refused_reason,omitempty"`
 }
 
 // RecordFetch records the outcome of one fetch.
@@ -213,16 +219,16 @@ func (s *Store) RecordFetch(ctx context.Context, at time.Time, ref string, fetch
 // SourceStatus reads the fetch outcome; zero values when never fetched.
 func (s *Store) SourceStatus(ctx context.Context) (SourceStatus, error) {
 	var st SourceStatus
-	var fetch, success, stale sql.NullInt64
-	err := s.r.QueryRowContext(ctx, "SELECT last_fetch_at, last_success_at, stale_since, ref, last_error FROM source_status WHERE id = 1").
-		Scan(&fetch, &success, &stale, &st.Ref, &st.LastError)
+	var fetch, success, stale, attempt sql.NullInt64
+	err := s.r.QueryRowContext(ctx, "SELECT last_fetch_at, last_success_at, stale_since, ref, last_error, attempt_ref, attempt_at, refused_reason FROM source_status WHERE id = 1").
+		Scan(&fetch, &success, &stale, &st.Ref, &st.LastError, &st.AttemptRef, &attempt, &st.RefusedReason)
 	if errors.Is(err, sql.ErrNoRows) {
 		return SourceStatus{}, nil
 	}
 	if err != nil {
 		return SourceStatus{}, fmt.Errorf("read source status: %w", err)
 	}
-	st.LastFetchAt, st.LastSuccessAt, st.StaleSince = fromDB(fetch), fromDB(success), fromDB(stale)
+	st.LastFetchAt, st.LastSuccessAt, st.StaleSince, st.AttemptAt = fromDB(fetch), fromDB(success), fromDB(stale), fromDB(attempt)
 	return st, nil
 }
 

@@ -14,13 +14,18 @@ func newPlanCommand(g *globals) *cobra.Command {
 		format           string
 		detailedExitcode bool
 		base, head       string
+		opts             reconciler.ApplyOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what apply would change",
 		Long: `Plan fetches the source and compares its current revision with the applied
 state. With --base (and optionally --head) it compares two revisions of a Git
-source instead, without touching the state: the pull-request review.`,
+source instead, without touching the state: the pull-request review.
+
+The plan predicts apply: its findings (errors of the files, review checks,
+and apply's guards against a force-push or a mass delete) are shown in every
+format, and a plan that apply would refuse exits 1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if format != "text" && format != "json" && format != "markdown" {
@@ -38,7 +43,7 @@ source instead, without touching the state: the pull-request review.`,
 			if base != "" {
 				plan, err = rec.PlanRevisions(cmd.Context(), base, head)
 			} else {
-				plan, err = rec.Plan(cmd.Context())
+				plan, err = rec.Plan(cmd.Context(), opts)
 			}
 			if plan != nil {
 				if werr := writePlan(g, plan, format); werr != nil {
@@ -46,8 +51,8 @@ source instead, without touching the state: the pull-request review.`,
 				}
 			}
 			if err != nil {
-				if errors.Is(err, reconciler.ErrInvalidRevision) && format == "text" {
-					plan.Diagnostics.WriteText(g.stderr)
+				if plan != nil && reconciler.Refused(err) {
+					return &exitError{code: exitFailure} // the plan says why
 				}
 				return &exitError{code: exitFailure, err: err}
 			}
@@ -62,6 +67,8 @@ source instead, without touching the state: the pull-request review.`,
 	f.BoolVar(&detailedExitcode, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
 	f.StringVar(&base, "base", "", "compare this revision of the Git source (commit, branch or tag) ...")
 	f.StringVar(&head, "head", "", "... with this one (default: the current revision of --ref)")
+	f.BoolVar(&opts.AllowMassDelete, "allow-mass-delete", false, "plan as apply --allow-mass-delete would")
+	f.BoolVar(&opts.AllowRewrite, "allow-force-push", false, "plan as apply --allow-force-push would")
 	return cmd
 }
 
@@ -73,9 +80,6 @@ func writePlan(g *globals, plan *reconciler.Plan, format string) error {
 	case "markdown":
 		err = plan.WriteMarkdown(g.stdout)
 	default:
-		if plan.Changes == nil && plan.Diagnostics.HasErrors() {
-			return nil // the diagnostics say it all
-		}
 		err = plan.WriteText(g.stdout)
 	}
 	if err != nil {

@@ -46,6 +46,9 @@ func newRevisionsCommand(g *globals) *cobra.Command {
 				if err := tw.Flush(); err != nil {
 					return err
 				}
+				if status.RefusedReason != "" {
+					fmt.Fprintf(g.stderr, "baton: revision %s was refused at %s: %s\n", shortRevision(status.AttemptRef), status.AttemptAt.Format(time.RFC3339), status.RefusedReason)
+				}
 				if !status.StaleSince.IsZero() {
 					fmt.Fprintf(g.stderr, "baton: the source is stale since %s: %s\n", status.StaleSince.Format(time.RFC3339), status.LastError)
 				}
