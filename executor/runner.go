@@ -7,9 +7,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/baton-dev/baton/proctree"
 )
 
 // Command is one task process to start. Argv is never passed through a
@@ -20,15 +23,19 @@ type Command struct {
 	Env  []string
 	// Log receives stdout and stderr, interleaved as written.
 	Log io.Writer
+	// Key names the task's process tree (its cgroup): unique per task and
+	// the same after a restart, so recovery finds what a dead executor left.
+	Key string
 }
 
 // Process is a started task process.
 type Process interface {
 	// Wait blocks until the process has exited and returns its exit code
-	// (-1 when it was killed by a signal).
+	// (-1 when it was killed by a signal). Processes it left behind do not
+	// hold it up: they are killed.
 	Wait() (exitCode int, err error)
-	// Stop asks the process group to end (SIGTERM) and kills it (SIGKILL)
-	// when it is still alive after grace. It returns at once.
+	// Stop asks the process group to end (SIGTERM) and kills its tree
+	// (SIGKILL) when it is still alive after grace. It returns at once.
 	Stop(grace time.Duration)
 	// PID is the process id, for operators.
 	PID() int
@@ -40,43 +47,113 @@ type Runner interface {
 	Start(ctx context.Context, cmd Command) (Process, error)
 }
 
-// OSRunner runs each task in its own process group, so that a timeout or a
-// cancel reaches every process the task started, and asks the kernel to kill
-// the task when the executor dies, so that nothing outlives it.
-type OSRunner struct{}
+// OSRunner runs each task in its own process group and, where the system
+// allows, its own cgroup (else this process becomes a child subreaper), so
+// that a timeout or a cancel reaches every process the task started, and
+// the processes it leaves behind end when it exits. It asks the kernel to
+// kill the task when the executor dies, so that nothing outlives it.
+type OSRunner struct {
+	// NoCgroup finds a task's processes through /proc (with this process
+	// as their subreaper) even where a cgroup per task is possible.
+	NoCgroup bool
+}
+
+// readerGrace bounds how long output is still read after the task's tree
+// was killed, for a process that escaped it and still holds the pipe.
+const readerGrace = 2 * time.Second
 
 // Start starts cmd. The process is not tied to ctx: the executor ends it
 // with Stop, which gives it a grace period.
-func (OSRunner) Start(_ context.Context, c Command) (Process, error) {
+func (r OSRunner) Start(_ context.Context, c Command) (Process, error) {
 	if len(c.Argv) == 0 {
 		return nil, errors.New("start task: empty command")
 	}
+	tree := proctree.Prepare(c.Key, marker(c.Env), r.NoCgroup)
+	p, err := startIn(tree, c)
+	if err != nil && tree.InCgroup() {
+		tree.WithoutCgroup()
+		p, err = startIn(tree, c)
+	}
+	if err != nil {
+		tree.Close()
+		return nil, fmt.Errorf("start %s: %w", c.Argv[0], err)
+	}
+	return p, nil
+}
+
+// marker is the environment entry every process of the task inherits.
+func marker(env []string) string {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "BATON_DATA_DIR=") {
+			return kv
+		}
+	}
+	return ""
+}
+
+// startIn starts the task in tree. Its output goes through a pipe of our
+// own rather than one of os/exec, whose Wait would also wait for every
+// process that inherited the pipe.
+func startIn(tree *proctree.Tree, c Command) (*osProcess, error) {
 	cmd := exec.Command(c.Argv[0], c.Argv[1:]...)
 	cmd.Dir = c.Dir
 	cmd.Env = c.Env
-	cmd.Stdout = c.Log
-	cmd.Stderr = c.Log
 	// The parent-death signal is bound to the forking thread. The Go runtime
 	// retires a thread only when a goroutine exits while locked to it, which
 	// baton never does, so the signal fires exactly when the executor dies.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", c.Argv[0], err)
+	cmd.SysProcAttr = tree.Attr()
+	p := &osProcess{cmd: cmd, tree: tree, done: make(chan struct{}), read: make(chan struct{})}
+	if c.Log == nil {
+		close(p.read)
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+	} else {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		cmd.Stdout, cmd.Stderr = w, w
+		err = cmd.Start()
+		w.Close()
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+		p.pipe = r
+		go func() {
+			defer close(p.read)
+			_, _ = io.Copy(c.Log, r)
+		}()
 	}
-	return &osProcess{cmd: cmd, done: make(chan struct{})}, nil
+	tree.Started(cmd.Process.Pid)
+	return p, nil
 }
 
 type osProcess struct {
 	cmd      *exec.Cmd
-	done     chan struct{}
+	tree     *proctree.Tree
+	pipe     *os.File
+	done     chan struct{} // closed once the task's own process exited
+	read     chan struct{} // closed once its output is read
 	stopOnce sync.Once
 }
 
 func (p *osProcess) PID() int { return p.cmd.Process.Pid }
 
+// Wait returns when the task's own process exits; the processes it left
+// behind are killed then, and reading its output stops.
 func (p *osProcess) Wait() (int, error) {
 	err := p.cmd.Wait()
 	close(p.done)
+	p.tree.Close()
+	if p.pipe != nil {
+		// Every writer is gone with the tree and the reader sees EOF; the
+		// deadline is for a process that escaped all the same.
+		_ = p.pipe.SetReadDeadline(time.Now().Add(readerGrace))
+		<-p.read
+		p.pipe.Close()
+	}
 	if err == nil {
 		return 0, nil
 	}
@@ -90,20 +167,18 @@ func (p *osProcess) Wait() (int, error) {
 	return -1, fmt.Errorf("wait for task process: %w", err)
 }
 
+// Stop sends SIGTERM to the task's processes, and kills its whole tree
+// when its own process is still alive after grace.
 func (p *osProcess) Stop(grace time.Duration) {
 	p.stopOnce.Do(func() {
-		pgid := p.cmd.Process.Pid
-		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		p.tree.Signal(syscall.SIGTERM)
 		go func() {
 			t := time.NewTimer(grace)
 			defer t.Stop()
 			select {
-			case <-p.done:
-				// The leader is gone; members of its group that ignored
-				// SIGTERM still get killed below.
-				_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			case <-p.done: // Wait kills the rest
 			case <-t.C:
-				_ = syscall.Kill(-pgid, syscall.SIGKILL)
+				p.tree.Kill()
 			}
 		}()
 	})

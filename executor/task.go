@@ -1,8 +1,8 @@
 package executor
 
 import (
-	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,9 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/baton-dev/baton/proctree"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
 )
@@ -162,31 +162,27 @@ func (e *Executor) logPath(id state.JobID) string {
 
 // killLeftovers kills what is left of a task that was running when its
 // executor died. The parent-death signal reaches only the task's own
-// process; processes it started carry the task's environment, so they are
-// found by its unique data dir in /proc, whatever process group they moved
-// to.
+// process; the rest is in the task's cgroup, or found by the unique data
+// dir in its environment, whatever process group it moved to.
 func (e *Executor) killLeftovers(id state.JobID) {
-	marker := []byte("BATON_DATA_DIR=" + filepath.Join(e.cfg.JobsDir, strconv.FormatInt(int64(id), 10)) + "\x00")
-	procs, err := os.ReadDir("/proc")
-	if err != nil {
-		return
-	}
-	for _, p := range procs {
-		pid, err := strconv.Atoi(p.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", p.Name(), "environ"))
-		if err == nil && bytes.Contains(append(env, 0), marker) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
-	}
+	proctree.KillLeftovers(e.treeKey(id), "BATON_DATA_DIR="+e.dataDir(id))
+}
+
+// treeKey names the process tree (cgroup) of a task job: the jobs dir
+// tells apart states that share a cgroup.
+func (e *Executor) treeKey(id state.JobID) string {
+	sum := sha256.Sum256([]byte(e.cfg.JobsDir))
+	return fmt.Sprintf("baton-%x-job-%d", sum[:4], id)
+}
+
+func (e *Executor) dataDir(id state.JobID) string {
+	return filepath.Join(e.cfg.JobsDir, strconv.FormatInt(int64(id), 10))
 }
 
 // prepare creates the job's data dir with config.json and builds the
 // command: argv resolved, environment per DESIGN section 3.
 func (e *Executor) prepare(ctx context.Context, t taskStart) (Command, error) {
-	dataDir := filepath.Join(e.cfg.JobsDir, strconv.FormatInt(int64(t.job.ID), 10))
+	dataDir := e.dataDir(t.job.ID)
 	params, err := spec.ResolveEnv(t.spec.Parameters, e.cfg.Getenv)
 	if err != nil {
 		return Command{}, fmt.Errorf("parameters: %w; export it in baton's environment", err)
@@ -259,7 +255,7 @@ func (e *Executor) prepare(ctx context.Context, t taskStart) (Command, error) {
 		}
 		env = append(env, "BATON_TOKEN="+tok)
 	}
-	return Command{Argv: argv, Dir: dataDir, Env: env}, nil
+	return Command{Argv: argv, Dir: dataDir, Env: env, Key: e.treeKey(t.job.ID)}, nil
 }
 
 func slicesClone(in []string) []string {

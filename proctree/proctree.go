@@ -1,0 +1,261 @@
+// Package proctree keeps every process a task starts together, so that the
+// whole tree ends with the task: in a cgroup of its own (cgroup v2, when the
+// hierarchy is writable), else found through /proc by process group, parent
+// chain and an environment marker, with the caller as child subreaper so
+// that orphans of the tree are reparented to it and reaped.
+package proctree
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Tree is the process tree of one task.
+type Tree struct {
+	key    string
+	marker []byte
+	// cgroup is the directory of the task's cgroup; "" without one.
+	cgroup string
+	cgfd   *os.File
+	pid    int
+}
+
+// Prepare makes the tree of a task before its process starts. key names its
+// cgroup (unique per task, stable across restarts so recovery finds it);
+// marker is an environment entry ("NAME=value") that every process of the
+// task inherits, used to find escaped processes without a cgroup. With
+// noCgroup, the tree is found through /proc even where cgroups work.
+func Prepare(key, marker string, noCgroup bool) *Tree {
+	t := &Tree{key: key, marker: []byte(marker + "\x00")}
+	if base := cgroupBase(); base != "" && !noCgroup {
+		dir := filepath.Join(base, key)
+		if err := os.Mkdir(dir, 0o755); err == nil || errors.Is(err, os.ErrExist) {
+			if f, err := os.Open(dir); err == nil {
+				t.cgroup, t.cgfd = dir, f
+			}
+		}
+	}
+	if t.cgroup == "" {
+		becomeSubreaper()
+	}
+	return t
+}
+
+// Attr sets the process attributes that put a new process into the tree:
+// its own process group, the cgroup from its first instruction on, and a
+// parent-death signal.
+func (t *Tree) Attr() *syscall.SysProcAttr {
+	a := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if t.cgfd != nil {
+		a.UseCgroupFD, a.CgroupFD = true, int(t.cgfd.Fd())
+	}
+	return a
+}
+
+// InCgroup reports whether the tree has a cgroup.
+func (t *Tree) InCgroup() bool { return t.cgroup != "" }
+
+// WithoutCgroup drops the cgroup, for a start that the kernel refused
+// with it (e.g. a cgroup whose parent has controllers and processes).
+func (t *Tree) WithoutCgroup() {
+	if t.cgroup == "" {
+		return
+	}
+	t.cgfd.Close()
+	_ = os.Remove(t.cgroup)
+	t.cgroup, t.cgfd = "", nil
+	becomeSubreaper()
+}
+
+// Started records the pid of the task's own process.
+func (t *Tree) Started(pid int) { t.pid = pid }
+
+// Signal sends sig to the task's process group and, in a cgroup, to every
+// process of it, wherever it moved.
+func (t *Tree) Signal(sig syscall.Signal) {
+	if t.pid > 0 {
+		_ = syscall.Kill(-t.pid, sig)
+	}
+	if t.cgroup != "" {
+		for _, pid := range cgroupProcs(t.cgroup) {
+			_ = syscall.Kill(pid, sig)
+		}
+	}
+}
+
+// Kill kills every process of the tree and waits, up to a few seconds,
+// until they are gone. It is safe to call more than once.
+func (t *Tree) Kill() {
+	if t.cgroup != "" {
+		killCgroup(t.cgroup, t.pid)
+		return
+	}
+	killMembers(func(p procInfo) bool { return t.pid > 0 && p.pgrp == t.pid }, t.marker, t.pid)
+}
+
+// Close kills what is left and removes the cgroup.
+func (t *Tree) Close() {
+	t.Kill()
+	if t.cgroup != "" {
+		t.cgfd.Close()
+		removeCgroup(t.cgroup)
+	}
+}
+
+// KillLeftovers kills what is left of a task whose owner died: the processes
+// of its cgroup, and every process carrying its marker.
+func KillLeftovers(key, marker string) {
+	if base := cgroupBase(); base != "" {
+		dir := filepath.Join(base, key)
+		if _, err := os.Stat(dir); err == nil {
+			killCgroup(dir, 0)
+			removeCgroup(dir)
+		}
+	}
+	killMembers(func(procInfo) bool { return false }, []byte(marker+"\x00"), 0)
+}
+
+var (
+	baseOnce sync.Once
+	base     string
+)
+
+// cgroupBase returns the cgroup v2 directory of this process when it can
+// hold task cgroups, else "". BATON_NO_CGROUP=1 turns cgroups off.
+func cgroupBase() string {
+	baseOnce.Do(func() {
+		if os.Getenv("BATON_NO_CGROUP") == "1" {
+			return
+		}
+		mnt := cgroup2Mount()
+		rel := ownCgroup()
+		if mnt == "" || rel == "" {
+			return
+		}
+		dir := filepath.Join(mnt, rel)
+		probe, err := os.MkdirTemp(dir, ".baton-probe-")
+		if err != nil {
+			return
+		}
+		_ = os.Remove(probe)
+		if _, err := os.Stat(filepath.Join(dir, "cgroup.procs")); err == nil {
+			base = dir
+		}
+	})
+	return base
+}
+
+// cgroup2Mount finds where the cgroup v2 hierarchy is mounted (also in a
+// hybrid layout, e.g. /sys/fs/cgroup/unified).
+func cgroup2Mount() string {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		pre, post, ok := strings.Cut(line, " - ")
+		if !ok || !strings.HasPrefix(post, "cgroup2 ") {
+			continue
+		}
+		f := strings.Fields(pre)
+		if len(f) >= 5 && f[3] == "/" {
+			return f[4]
+		}
+	}
+	return ""
+}
+
+// ownCgroup is this process's cgroup v2 path ("0::/path").
+func ownCgroup() string {
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if p, ok := strings.CutPrefix(line, "0::"); ok {
+			return p
+		}
+	}
+	return ""
+}
+
+var subreaperOnce sync.Once
+
+// becomeSubreaper makes orphans of task processes this process's
+// children instead of init's, so they are found and reaped.
+func becomeSubreaper() {
+	subreaperOnce.Do(func() {
+		const prSetChildSubreaper = 36
+		_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0)
+	})
+}
+
+func cgroupProcs(dir string) []int {
+	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(b)) {
+		var pid int
+		if _, err := fmt.Sscan(f, &pid); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// killCgroup kills every process of a cgroup (cgroup.kill, or each listed
+// process on kernels before 5.14) and waits until it is empty. The task's
+// own process (main) is left for its waiter to reap.
+func killCgroup(dir string, main int) {
+	useKill := os.WriteFile(filepath.Join(dir, "cgroup.kill"), []byte("1"), 0) == nil
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		pids := cgroupProcs(dir)
+		if len(pids) == 0 || time.Now().After(deadline) {
+			return
+		}
+		if !useKill {
+			for _, pid := range pids {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+		reap(pids, main)
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func removeCgroup(dir string) {
+	deadline := time.Now().Add(2 * time.Second)
+	for os.Remove(dir) != nil && !errorsIsNotExist(dir) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func errorsIsNotExist(dir string) bool {
+	_, err := os.Stat(dir)
+	return errors.Is(err, os.ErrNotExist)
+}
+
+// reap collects the exit status of those pids that are children of this
+// process (orphans reparented to it); others are left to their parents,
+// and main to the goroutine that waits for it.
+func reap(pids []int, main int) {
+	self := os.Getpid()
+	for _, pid := range pids {
+		if pid == main {
+			continue
+		}
+		if p, ok := readProc(pid); ok && p.ppid == self && p.state == 'Z' {
+			var ws syscall.WaitStatus
+			_, _ = syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+		}
+	}
+}

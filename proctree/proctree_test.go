@@ -1,0 +1,100 @@
+package proctree
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func alive(pid int) bool {
+	p, ok := readProc(pid)
+	return ok && p.state != 'Z'
+}
+
+// startTree starts sh in a new tree; sh starts a child that leaves the
+// process group and clears its environment, writes its pid and exits.
+func startTree(t *testing.T, noCgroup bool) (*Tree, int) {
+	t.Helper()
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	tree := Prepare("baton-test-"+strconv.Itoa(os.Getpid())+"-"+strings.ReplaceAll(t.Name(), "/", "-"), "BATON_TEST_MARK="+dir, noCgroup)
+	t.Cleanup(tree.Close)
+	cmd := exec.Command("sh", "-c", `env -i setsid sleep 313 & echo $! > `+pidFile+`.tmp; mv `+pidFile+`.tmp `+pidFile)
+	cmd.Env = append(os.Environ(), "BATON_TEST_MARK="+dir)
+	cmd.SysProcAttr = tree.Attr()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tree.Started(cmd.Process.Pid)
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !alive(pid) {
+		t.Fatalf("the escaped child %d is not running before the kill", pid)
+	}
+	return tree, pid
+}
+
+func TestCgroupKillsAChildThatLeftGroupSessionAndEnvironment(t *testing.T) {
+	if cgroupBase() == "" {
+		t.Skip("no writable cgroup v2 hierarchy here")
+	}
+	tree, pid := startTree(t, false)
+	if !tree.InCgroup() {
+		t.Fatal("the tree has no cgroup although the hierarchy is writable")
+	}
+	tree.Kill()
+	if alive(pid) {
+		t.Errorf("escaped child %d survived the kill of its cgroup", pid)
+	}
+	tree.Close()
+	if _, err := os.Stat(tree.cgroup); !os.IsNotExist(err) {
+		t.Errorf("cgroup %s left behind: %v", tree.cgroup, err)
+	}
+}
+
+func TestSubreaperFindsAChildThatLeftTheGroupByItsParent(t *testing.T) {
+	// The child left the process group; it is found as a descendant of
+	// the task's process (and by its marker), and the kill spares this
+	// process.
+	dir := t.TempDir()
+	tree := Prepare("unused", "BATON_TEST_MARK="+dir, true)
+	cmd := exec.Command("sh", "-c", `setsid sleep 314 & echo $! > `+dir+`/pid.tmp; mv `+dir+`/pid.tmp `+dir+`/pid; exec sleep 315`)
+	cmd.Env = append(os.Environ(), "BATON_TEST_MARK="+dir)
+	cmd.SysProcAttr = tree.Attr()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tree.Started(cmd.Process.Pid)
+	var pid int
+	deadline := time.Now().Add(time.Minute)
+	for pid == 0 {
+		if b, err := os.ReadFile(dir + "/pid"); err == nil {
+			pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the task never wrote its child's pid")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	tree.Kill()
+	_ = cmd.Wait()
+	if alive(pid) || alive(cmd.Process.Pid) {
+		t.Errorf("tree survived the kill: child %d alive %v, main alive %v", pid, alive(pid), alive(cmd.Process.Pid))
+	}
+	if _, err := os.Stat("/proc/" + strconv.Itoa(os.Getpid())); err != nil {
+		t.Fatal("the kill reached this process")
+	}
+}
