@@ -11,6 +11,7 @@ import (
 
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/hcl"
+	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
 )
 
@@ -35,7 +36,6 @@ func newEnv(t testing.TB, src string, opts ...func(*Config)) *env {
 	}
 	t.Cleanup(func() { store.Close() })
 	e := &env{t: t, dir: dir, store: store}
-	e.apply(src)
 	cfg := Config{
 		Store:     store,
 		Clock:     clock.Real(),
@@ -49,6 +49,7 @@ func newEnv(t testing.TB, src string, opts ...func(*Config)) *env {
 		o(&cfg)
 	}
 	e.cfg = cfg
+	e.apply(src)
 	e.exec = New(cfg)
 	return e
 }
@@ -56,17 +57,28 @@ func newEnv(t testing.TB, src string, opts ...func(*Config)) *env {
 // apply applies src as a new revision.
 func (e *env) apply(src string) {
 	e.t.Helper()
+	e.applySpec(e.parse(src))
+}
+
+func (e *env) parse(src string) *spec.Spec {
+	e.t.Helper()
 	s, diags := hcl.Parse([]hcl.File{{Name: "test.hcl", Src: []byte(src)}})
 	if diags.HasErrors() {
 		var b bytes.Buffer
 		diags.WriteText(&b)
 		e.t.Fatalf("test HCL is invalid:\n%s", b.String())
 	}
+	return s
+}
+
+// applySpec applies s as a new revision, at the executor's clock's time.
+func (e *env) applySpec(s *spec.Spec) {
+	e.t.Helper()
 	objs, err := s.Objects()
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := e.store.ApplyRevision(context.Background(), state.Revision{Ref: "test", Source: "test", AppliedAt: time.Now().UTC()}, objs); err != nil {
+	if _, err := e.store.ApplyRevision(context.Background(), state.Revision{Ref: "test", Source: "test", AppliedAt: e.cfg.Clock.Now().UTC()}, objs); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -69,7 +69,8 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 		}
 		if len(fires) > 0 {
 			// Two schedules due at once make one job, not two.
-			due = append(due, submission{req: Request{Orchestration: o.Name, Trigger: TriggerSchedule, TriggeredBy: "schedule"}, fires: fires})
+			by := e.unattendedBy(ctx, o.Name, "schedule")
+			due = append(due, submission{req: Request{Orchestration: o.Name, Trigger: TriggerSchedule, TriggeredBy: by}, fires: fires})
 		}
 	}
 	// Every orchestration due now is recorded in one transaction.
@@ -80,62 +81,6 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 		}
 	}
 	return queued, next, errors.Join(errs...)
-}
-
-// FireTriggers queues a job of every orchestration whose trigger is
-// satisfied: every one of its tables was updated after its last triggered
-// execution plus the cool-down (updates within the cool-down are ignored).
-func (e *Executor) FireTriggers(ctx context.Context, now time.Time) ([]state.Job, error) {
-	s, _, err := e.applied(ctx)
-	if err != nil {
-		if errors.Is(err, errNothingApplied) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	var queued []state.Job
-	for _, o := range s.Orchestrations {
-		if o.Trigger == nil || len(o.Trigger.Tables) == 0 {
-			continue
-		}
-		last, _, err := e.store.LastTriggerRun(ctx, o.Name)
-		if err != nil {
-			return queued, fmt.Errorf("read last triggered run of %s: %w", o.Name, err)
-		}
-		updated, err := e.store.TableUpdatedAt(ctx, o.Trigger.Tables)
-		if err != nil {
-			return queued, fmt.Errorf("read table updates of %s: %w", o.Name, err)
-		}
-		if !TriggerSatisfied(o.Trigger, updated, last) {
-			continue
-		}
-		if err := e.store.RecordTriggerRun(ctx, o.Name, now.UTC()); err != nil {
-			return queued, fmt.Errorf("record triggered run of %s: %w", o.Name, err)
-		}
-		job, err := e.Submit(ctx, Request{Orchestration: o.Name, Trigger: TriggerEvent, TriggeredBy: "tables"})
-		if err != nil {
-			return queued, err
-		}
-		queued = append(queued, job)
-	}
-	return queued, nil
-}
-
-// TriggerSatisfied is the manual's rule: every table was updated after the
-// last execution, and updates within the cool-down after that execution do
-// not count. A trigger that never ran counts every update.
-func TriggerSatisfied(t *spec.Trigger, updated map[string]time.Time, lastRun time.Time) bool {
-	threshold := lastRun
-	if !lastRun.IsZero() {
-		threshold = lastRun.Add(t.Cooldown.Std())
-	}
-	for _, table := range t.Tables {
-		at, ok := updated[table]
-		if !ok || !at.After(threshold) {
-			return false
-		}
-	}
-	return true
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -59,6 +59,7 @@ func TestTriggerWithCooldownRunsFiftyToSixtyMinutesApart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		e.runIdle() // the execution starts now
 		for _, j := range jobs {
 			if j.Trigger != TriggerEvent || j.Orchestration != "report" {
 				t.Fatalf("fired %+v", j)
@@ -88,12 +89,15 @@ func TestTriggerNeedsEveryTable(t *testing.T) {
 		{"both after the cool-down", map[string]time.Time{"a": last.Add(time.Hour), "b": last.Add(51 * time.Minute)}, true},
 		{"one within the cool-down", map[string]time.Time{"a": last.Add(time.Hour), "b": last.Add(49 * time.Minute)}, false},
 	} {
-		if got := TriggerSatisfied(tr, tc.updated, last); got != tc.want {
+		if got := TriggerSatisfied(tr, tc.updated, last, time.Time{}); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
-	if !TriggerSatisfied(tr, map[string]time.Time{"a": last, "b": last}, time.Time{}) {
+	if !TriggerSatisfied(tr, map[string]time.Time{"a": last, "b": last}, time.Time{}, time.Time{}) {
 		t.Error("a trigger that never ran ignores updates")
+	}
+	if TriggerSatisfied(tr, map[string]time.Time{"a": last, "b": last}, time.Time{}, last) {
+		t.Error("a trigger counts updates from before it was applied")
 	}
 }
 

@@ -33,6 +33,7 @@ const (
 	reasonPhaseFailed = "skipped: an earlier phase failed"
 	reasonCancelled   = "skipped: the job was cancelled"
 	reasonStopped     = "skipped: the executor stopped"
+	reasonLoop        = "skipped: the job was a trigger loop"
 )
 
 // ErrUnknownOrchestration means a run names an orchestration that is not
@@ -59,6 +60,10 @@ type Request struct {
 	RetryOf  state.JobID
 	// parentTask is set for the job of a task that runs an orchestration.
 	parentTask state.JobID
+	// chain lists the orchestrations whose jobs led to an event job.
+	chain []string
+	// loop marks the record of a trigger loop that is not run.
+	loop bool
 }
 
 // TaskSpec is what a task job runs, fixed when the job is created so that a
@@ -82,6 +87,12 @@ type TaskSpec struct {
 type RunSpec struct {
 	OnOverlap spec.OnOverlap `json:"on_overlap"`
 	Notify    []spec.Notify  `json:"notify,omitempty"`
+	// Chain lists the orchestrations whose jobs updated the tables that
+	// triggered this job, oldest first (event jobs only).
+	Chain []string `json:"chain,omitempty"`
+	// Loop marks an event job recorded, not run, because its orchestration
+	// was already in Chain.
+	Loop bool `json:"loop,omitempty"`
 }
 
 // SerialKey is the key under which jobs are serialized: jobs of one
@@ -208,7 +219,7 @@ func buildJob(s *spec.Spec, revision string, req Request, now time.Time) (state.
 	for _, c := range s.Components {
 		components[c.Name] = c
 	}
-	runSpec, err := json.Marshal(RunSpec{OnOverlap: o.OnOverlap, Notify: o.Notify})
+	runSpec, err := json.Marshal(RunSpec{OnOverlap: o.OnOverlap, Notify: o.Notify, Chain: req.chain, Loop: req.loop})
 	if err != nil {
 		return state.NewJob{}, nil, fmt.Errorf("encode run spec: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/baton-dev/baton/clock"
+	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/state"
 )
 
@@ -16,7 +17,7 @@ type collector struct {
 	store *state.Store
 	clock clock.Clock
 
-	jobs, queue, waiting, lastSuccess, stale, refused, taskDurations, lateness *prometheus.Desc
+	jobs, queue, waiting, lastSuccess, stale, refused, taskDurations, lateness, loops *prometheus.Desc
 }
 
 func newCollector(store *state.Store, c clock.Clock) *collector {
@@ -30,12 +31,13 @@ func newCollector(store *state.Store, c clock.Clock) *collector {
 		stale:         prometheus.NewDesc("baton_source_stale_seconds", "How long fetching the source has failed (0 when it works).", nil, nil),
 		refused:       prometheus.NewDesc("baton_revision_refused", "1 when the last revision apply tried was refused (invalid, or a guard such as a mass delete); baton revisions says why.", nil, nil),
 		taskDurations: prometheus.NewDesc("baton_task_duration_seconds", "Durations of the last 1000 task jobs that ran.", nil, nil),
+		loops:         prometheus.NewDesc("baton_trigger_loops", "Event jobs not run because their chain of triggers came back to their orchestration (of the last 1000 jobs).", []string{"orchestration"}, nil),
 		lateness:      prometheus.NewDesc("baton_schedule_lateness_seconds", "From the due instant of an orchestration's last schedule fire to the start of its job.", []string{"orchestration"}, nil),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.jobs, c.queue, c.waiting, c.lastSuccess, c.stale, c.refused, c.taskDurations, c.lateness} {
+	for _, d := range []*prometheus.Desc{c.jobs, c.queue, c.waiting, c.lastSuccess, c.stale, c.refused, c.taskDurations, c.lateness, c.loops} {
 		ch <- d
 	}
 }
@@ -45,8 +47,15 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	if jobs, err := c.store.ListJobs(ctx, state.JobFilter{Kind: state.KindOrchestrationJob, Limit: 1000}); err == nil {
 		counts := map[state.JobStatus]int{}
+		loops := map[string]int{}
 		for _, j := range jobs {
 			counts[j.Status]++
+			if executor.LoopStopped(j) {
+				loops[j.Orchestration]++
+			}
+		}
+		for o, n := range loops {
+			ch <- prometheus.MustNewConstMetric(c.loops, prometheus.GaugeValue, float64(n), o)
 		}
 		for st, n := range counts {
 			ch <- prometheus.MustNewConstMetric(c.jobs, prometheus.GaugeValue, float64(n), string(st))
