@@ -3,7 +3,6 @@ package executor
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -74,7 +73,7 @@ orchestration "o" {
   phase "p" {
     task "t" { configuration = "c" }
   }
-}`, func(c *Config) { c.Runner = runner; c.WakePath = filepath.Join(filepath.Dir(c.LockPath), "wake") })
+}`, func(c *Config) { c.Runner = runner })
 	other := New(e.cfg) // same state and wake file, never runs
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -24,17 +24,11 @@ import (
 
 // Config wires an executor to its state, clock and process runner.
 type Config struct {
-	Store  *state.Store
+	Store  state.Store
 	Clock  clock.Clock
 	Runner Runner
 	// JobsDir holds a data directory and a log per task job.
 	JobsDir string
-	// LockPath is the file whose lock makes this the only process that
-	// executes jobs of the state.
-	LockPath string
-	// WakePath is touched when a job is submitted, so that an executor in
-	// another process picks it up at once.
-	WakePath string
 	// SourceDir returns the source root of a revision; "./" argv elements
 	// resolve against it. Nil leaves them relative to the job data dir.
 	SourceDir func(ctx context.Context, revision string) (string, error)
@@ -62,7 +56,7 @@ type Config struct {
 // Executor submits and runs jobs.
 type Executor struct {
 	cfg    Config
-	store  *state.Store
+	store  state.Store
 	clock  clock.Clock
 	events chan event
 	// active is true while Run's dispatcher accepts events in this process.
@@ -118,7 +112,7 @@ type event struct {
 }
 
 // notify tells the dispatcher of this process about a new job or a cancel,
-// or another process's dispatcher through the wake file.
+// or another process's dispatcher through the state's wake-up.
 func (e *Executor) notify(ctx context.Context, ev event) {
 	if e.active.Load() {
 		select {
@@ -127,8 +121,8 @@ func (e *Executor) notify(ctx context.Context, ev event) {
 		}
 		return
 	}
-	if e.cfg.WakePath != "" {
-		touch(e.cfg.WakePath)
+	if err := e.store.Wake(ctx); err != nil {
+		e.cfg.Logger.Warn("could not wake the executor; it picks the job up on its next look at the state", "error", err)
 	}
 }
 
@@ -159,16 +153,16 @@ func (e *Executor) Cancel(ctx context.Context, id state.JobID) (state.Job, error
 }
 
 // settleCancelled finishes cancelled jobs when no executor runs: nobody
-// else would. With an executor running, the wake file tells it instead.
+// else would. With an executor running, the wake-up tells it instead.
 func (e *Executor) settleCancelled(ctx context.Context) error {
-	unlock, err := lockFile(e.cfg.LockPath)
+	lease, err := e.store.AcquireExecutor(ctx, holder())
 	if errors.Is(err, ErrBusy) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	defer unlock()
+	defer releaseLease(lease, e.cfg.Logger)
 	d := newDispatcher(e)
 	if err := d.recover(ctx); err != nil {
 		return err
@@ -194,25 +188,41 @@ type RunOptions struct {
 }
 
 // ErrBusy means another process executes jobs of the same state.
-var ErrBusy = errors.New("another baton process is executing jobs for this state")
+var ErrBusy = state.ErrBusy
+
+// holder names this process to the next one that finds the lease taken.
+func holder() string { return fmt.Sprintf("pid %d", os.Getpid()) }
+
+func releaseLease(l state.Lease, logger *slog.Logger) {
+	if err := l.Release(); err != nil {
+		logger.Warn("release the executor lease", "error", err)
+	}
+}
 
 // Run executes jobs until ctx ends (or the queue is empty, with UntilIdle).
-// It returns the top-level jobs that ended while it ran.
+// It returns the top-level jobs that ended while it ran. It holds the
+// state's executor lease throughout; losing it ends Run as ctx would.
 func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error) {
-	unlock, err := lockFile(e.cfg.LockPath)
+	lease, err := e.store.AcquireExecutor(ctx, holder())
 	if err != nil {
 		return nil, err
 	}
-	defer unlock()
-	var wake <-chan struct{}
-	if e.cfg.WakePath != "" {
-		w, stop, err := watchWake(e.cfg.WakePath)
-		if err != nil {
-			return nil, err
+	defer releaseLease(lease, e.cfg.Logger)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-lease.Lost():
+			e.cfg.Logger.Error("the executor lease was lost; stopping")
+			cancel(errLeaseLost)
+		case <-ctx.Done():
 		}
-		defer stop()
-		wake = w
+	}()
+	wake, stop, err := e.store.WatchWake(ctx)
+	if err != nil {
+		return nil, err
 	}
+	defer stop()
 	if err := os.MkdirAll(e.cfg.JobsDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create jobs dir: %w", err)
 	}
@@ -224,6 +234,8 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error
 	}
 	return d.loop(ctx, wake, opts)
 }
+
+var errLeaseLost = errors.New("executor lease lost")
 
 func (e *Executor) maxParallel(s *spec.Spec) int {
 	if e.cfg.MaxParallel > 0 {

@@ -13,13 +13,14 @@ import (
 	"github.com/baton-dev/baton/hcl"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/state/sqlite"
 )
 
 // env is an executor on a real state file with an applied revision.
 type env struct {
 	t     testing.TB
 	dir   string
-	store *state.Store
+	store state.Store
 	exec  *Executor
 	cfg   Config
 }
@@ -30,7 +31,7 @@ func newEnv(t testing.TB, src string, opts ...func(*Config)) *env {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
-	store, err := state.Open(ctx, filepath.Join(dir, "state.db"))
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +42,6 @@ func newEnv(t testing.TB, src string, opts ...func(*Config)) *env {
 		Clock:     clock.Real(),
 		Runner:    OSRunner{},
 		JobsDir:   filepath.Join(dir, "jobs"),
-		LockPath:  filepath.Join(dir, "state.db.lock"),
 		KillGrace: 200 * time.Millisecond,
 		Environ:   append(os.Environ(), "T="+dir),
 	}

@@ -26,7 +26,7 @@ import (
 
 // Worker sends pending notifications.
 type Worker struct {
-	Store *state.Store
+	Store state.Store
 	Clock clock.Clock
 	// SMTPURL is smtp://[user:password@]host:port?from=ADDRESS; e-mail
 	// entries wait (and are retried) while it is empty.

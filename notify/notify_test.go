@@ -13,13 +13,14 @@ import (
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/state/sqlite"
 )
 
 // A webhook that fails is retried after a backoff, and a delivered
 // notification is never sent again.
 func TestWebhookIsRetriedThenSentOnce(t *testing.T) {
 	ctx := context.Background()
-	store, err := state.Open(ctx, filepath.Join(t.TempDir(), "state.db"))
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/baton-dev/baton/clock"
-	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/state/sqlite"
 )
 
 // bigRepo commits 1000 orchestration files of 10 tasks each (10k tasks).
@@ -31,7 +31,7 @@ func bigRepo(b *testing.B) *testRepo {
 }
 
 func benchReconciler(b *testing.B, repo *testRepo, dir string) *Reconciler {
-	store, err := state.Open(context.Background(), filepath.Join(dir, "state.db"))
+	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "state.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/state/sqlite"
 )
 
 // startRecorder is the real process runner, noting when each task's
@@ -44,10 +45,10 @@ func percentiles(d []time.Duration) (p50, p99 time.Duration) {
 	return d[len(d)/2], d[(len(d)*99)/100]
 }
 
-func latencyRig(b testing.TB, src string, rec *startRecorder) (*Watcher, *state.Store, string) {
+func latencyRig(b testing.TB, src string, rec *startRecorder) (*Watcher, state.Store) {
 	dir := b.TempDir()
 	writeTestFile(b, filepath.Join(dir, "src", "a.hcl"), src)
-	store, err := state.Open(context.Background(), filepath.Join(dir, "state.db"))
+	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "state.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -56,9 +57,8 @@ func latencyRig(b testing.TB, src string, rec *startRecorder) (*Watcher, *state.
 	if err != nil {
 		b.Fatal(err)
 	}
-	wake := filepath.Join(dir, "wake")
-	ex := executor.New(executor.Config{Store: store, Runner: rec, JobsDir: filepath.Join(dir, "jobs"), LockPath: filepath.Join(dir, "lock"), WakePath: wake})
-	return &Watcher{Reconciler: &Reconciler{Source: source, Store: store, Clock: clock.Real()}, Executor: ex, Clock: clock.Real()}, store, wake
+	ex := executor.New(executor.Config{Store: store, Runner: rec, JobsDir: filepath.Join(dir, "jobs")})
+	return &Watcher{Reconciler: &Reconciler{Source: source, Store: store, Clock: clock.Real()}, Executor: ex, Clock: clock.Real()}, store
 }
 
 // BenchmarkScheduleDueToTaskStart: 200 fires of @every 1s schedules (20
@@ -76,7 +76,7 @@ func BenchmarkScheduleDueToTaskStart(b *testing.B) {
 	}
 	for b.Loop() {
 		rec := &startRecorder{signal: make(chan struct{}, 1)}
-		w, _, _ := latencyRig(b, src.String(), rec)
+		w, _ := latencyRig(b, src.String(), rec)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- w.Run(ctx) }()
@@ -122,8 +122,8 @@ orchestration "o" {
 `
 	for b.Loop() {
 		rec := &startRecorder{signal: make(chan struct{}, 1)}
-		w, store, wakePath := latencyRig(b, src, rec)
-		wake, stop, err := executor.WatchWake(wakePath)
+		w, store := latencyRig(b, src, rec)
+		wake, stop, err := store.WatchWake(context.Background())
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -149,7 +149,9 @@ orchestration "o" {
 			if err := store.RecordTableUpdates(ctx, state.TableUpdate{Table: "in.t", At: t0.UTC(), Source: "cli"}); err != nil {
 				b.Fatal(err)
 			}
-			executor.Wake(wakePath)
+			if err := store.Wake(ctx); err != nil {
+				b.Fatal(err)
+			}
 			select {
 			case <-rec.signal:
 			case <-time.After(time.Minute):
@@ -188,7 +190,7 @@ orchestration "o" {
 }
 `
 	for b.Loop() {
-		w, _, _ := latencyRig(b, src, &startRecorder{signal: make(chan struct{}, 1)})
+		w, _ := latencyRig(b, src, &startRecorder{signal: make(chan struct{}, 1)})
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- w.Run(ctx) }()

@@ -28,7 +28,7 @@ var ErrHistoryRewritten = errors.New("the branch was force-pushed")
 // Reconciler applies revisions of one source to one state.
 type Reconciler struct {
 	Source Source
-	Store  *state.Store
+	Store  state.Store
 	Clock  clock.Clock
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/state/sqlite"
 )
 
 const configs = `configuration "extract" { command = ["sh", "extract.sh"] }
@@ -34,7 +35,7 @@ func orchestration(name, cron string) string {
 type fixture struct {
 	t     *testing.T
 	repo  *testRepo
-	store *state.Store
+	store state.Store
 	rec   *Reconciler
 	clock *clock.Fake
 }
@@ -49,7 +50,7 @@ func newFixture(t *testing.T, opts ...func(*Options)) *fixture {
 func attach(t *testing.T, repo *testRepo, opts ...func(*Options)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	store, err := state.Open(context.Background(), filepath.Join(dir, "state.db"))
+	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -285,7 +285,7 @@ func (w *Watcher) recordWatched(ctx context.Context, table string) {
 }
 
 // WatchedTables maps the watched file of every applied table to its id.
-func WatchedTables(ctx context.Context, st *state.Store) (map[string]string, error) {
+func WatchedTables(ctx context.Context, st state.Store) (map[string]string, error) {
 	objs, err := st.AppliedObjects(ctx)
 	if err != nil {
 		return nil, err
@@ -309,7 +309,7 @@ func WatchedTables(ctx context.Context, st *state.Store) (map[string]string, err
 // RecordStaleWatchedTables records an update for every watched file that
 // changed after the table's last recorded update (at the file's time), so
 // writes made while no watcher ran still count, once.
-func RecordStaleWatchedTables(ctx context.Context, st *state.Store, watched map[string]string) error {
+func RecordStaleWatchedTables(ctx context.Context, st state.Store, watched map[string]string) error {
 	ids := make([]string, 0, len(watched))
 	for _, id := range watched {
 		ids = append(ids, id)

@@ -37,7 +37,6 @@ func startWatch(t *testing.T, f *fixture) *watchRig {
 		Store:     f.store,
 		Clock:     f.clock,
 		JobsDir:   filepath.Join(dir, "jobs"),
-		LockPath:  filepath.Join(dir, "lock"),
 		SourceDir: f.rec.Source.Root,
 	})
 	rig := &watchRig{fixture: f, reconciled: make(chan error, 16), reload: make(chan struct{}, 1), done: make(chan error, 1)}

@@ -14,13 +14,13 @@ import (
 // collector reads its figures from the state at scrape time, so that they
 // are right whichever process ran the jobs.
 type collector struct {
-	store *state.Store
+	store state.Store
 	clock clock.Clock
 
 	jobs, queue, waiting, lastSuccess, stale, refused, taskDurations, lateness, loops *prometheus.Desc
 }
 
-func newCollector(store *state.Store, c clock.Clock) *collector {
+func newCollector(store state.Store, c clock.Clock) *collector {
 	return &collector{
 		store:         store,
 		clock:         c,

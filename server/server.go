@@ -24,7 +24,7 @@ import (
 
 // Server is the HTTP API of DESIGN section 8.
 type Server struct {
-	Store    *state.Store
+	Store    state.Store
 	Executor *executor.Executor
 	Tokens   *Tokens
 	Clock    clock.Clock

@@ -24,6 +24,7 @@ import (
 	"github.com/baton-dev/baton/hcl"
 	"github.com/baton-dev/baton/notify"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/state/sqlite"
 )
 
 // mailbox is a real SMTP server that keeps what it receives.
@@ -73,7 +74,7 @@ func (m *mailbox) messages() []string {
 type rig struct {
 	t        *testing.T
 	dir      string
-	store    *state.Store
+	store    state.Store
 	exec     *executor.Executor
 	tokens   *Tokens
 	api      *httptest.Server
@@ -106,7 +107,7 @@ func newRig(t *testing.T) *rig {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
-	store, err := state.Open(ctx, filepath.Join(dir, "state.db"))
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ orchestration "on-feed" {
 	r := &rig{t: t, dir: dir, store: store, tokens: tokens, hooks: hooks, mail: mail}
 	api := httptest.NewUnstartedServer(nil)
 	r.exec = executor.New(executor.Config{
-		Store: store, JobsDir: filepath.Join(dir, "jobs"), LockPath: filepath.Join(dir, "lock"),
+		Store: store, JobsDir: filepath.Join(dir, "jobs"),
 		Token: tokens.OrchestrationSecret, APIURL: "http://" + api.Listener.Addr().String(),
 	})
 	api.Config.Handler = (&Server{Store: store, Executor: r.exec, Tokens: tokens, Clock: clock.Real()}).Handler()

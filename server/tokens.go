@@ -38,7 +38,7 @@ var ErrUnauthorized = errors.New("unauthorized")
 
 // Tokens issues and checks tokens.
 type Tokens struct {
-	Store *state.Store
+	Store state.Store
 	Clock clock.Clock
 	// Key derives the secrets of orchestration tokens, so the executor can
 	// hand them to tasks while the state holds only their hashes.

@@ -41,7 +41,7 @@ func newJobsCommand(g *globals) *cobra.Command {
 				}
 				filter.Statuses = append(filter.Statuses, js)
 			}
-			return g.withStore(cmd.Context(), func(st *state.Store) error {
+			return g.withStore(cmd.Context(), func(st state.Store) error {
 				jobs, err := st.ListJobs(cmd.Context(), filter)
 				if err != nil {
 					return fmt.Errorf("list jobs: %w", err)
@@ -84,7 +84,7 @@ func parseJobID(s string) (state.JobID, error) {
 }
 
 // withJob opens the state and reads the job named by the argument.
-func (g *globals) withJob(ctx context.Context, arg string, fn func(*state.Store, state.Job) error) error {
+func (g *globals) withJob(ctx context.Context, arg string, fn func(state.Store, state.Job) error) error {
 	id, err := parseJobID(arg)
 	if err != nil {
 		return &exitError{code: exitFailure, err: err}
@@ -111,7 +111,7 @@ func newJobsShowCommand(g *globals) *cobra.Command {
 		Short: "Show a job: its phases, tasks, statuses, times and messages",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withJob(cmd.Context(), args[0], func(_ *state.Store, job state.Job) error {
+			return g.withJob(cmd.Context(), args[0], func(_ state.Store, job state.Job) error {
 				if asJSON {
 					return writeJSON(g.stdout, job)
 				}
@@ -204,7 +204,7 @@ func newJobsLogsCommand(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return g.withJob(ctx, args[0], func(st *state.Store, job state.Job) error {
+			return g.withJob(ctx, args[0], func(st state.Store, job state.Job) error {
 				return printLogs(ctx, g.stdout, st, job, followFlag)
 			})
 		},
@@ -215,7 +215,7 @@ func newJobsLogsCommand(g *globals) *cobra.Command {
 
 // printLogs prints each task's log under a header; with follow it prints
 // what the tasks write until the job ends.
-func printLogs(ctx context.Context, w io.Writer, st *state.Store, job state.Job, followLogs bool) error {
+func printLogs(ctx context.Context, w io.Writer, st state.Store, job state.Job, followLogs bool) error {
 	offsets := map[state.JobID]int64{}
 	headed := map[state.JobID]bool{}
 	for {
@@ -277,7 +277,7 @@ succeeded are never run again unless named with --tasks, or with --all.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return g.withJob(ctx, args[0], func(st *state.Store, old state.Job) error {
+			return g.withJob(ctx, args[0], func(st state.Store, old state.Job) error {
 				if all {
 					for _, t := range old.Tasks {
 						tasks = append(tasks, t.Task)
@@ -307,7 +307,7 @@ func newJobsCancelCommand(g *globals) *cobra.Command {
 		Short: "Cancel a job: unstarted tasks are skipped, running ones stopped",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withJob(cmd.Context(), args[0], func(st *state.Store, job state.Job) error {
+			return g.withJob(cmd.Context(), args[0], func(st state.Store, job state.Job) error {
 				ex := g.newExecutor(st, nil)
 				job, err := ex.Cancel(cmd.Context(), job.ID)
 				if err != nil {

@@ -20,7 +20,7 @@ func newRevisionsCommand(g *globals) *cobra.Command {
 		Short: "List applied revisions, newest first, and whether the source is stale",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withStore(cmd.Context(), func(st *state.Store) error {
+			return g.withStore(cmd.Context(), func(st state.Store) error {
 				revs, err := st.Revisions(cmd.Context(), limit)
 				if err != nil {
 					return err

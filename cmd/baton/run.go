@@ -89,19 +89,19 @@ is 1 when the job ends error, cancelled or terminated.
 }
 
 // followOrDetach follows a queued job, or reports it at once with detach.
-func (g *globals) followOrDetach(ctx context.Context, st *state.Store, ex *executor.Executor, job state.Job, detach, asJSON bool) error {
+func (g *globals) followOrDetach(ctx context.Context, st state.Store, ex *executor.Executor, job state.Job, detach, asJSON bool) error {
 	if detach {
-		return g.reportDetached(job, asJSON)
+		return g.reportDetached(ctx, st, job, asJSON)
 	}
 	return g.executeAndFollow(ctx, st, ex, job.ID, asJSON)
 }
 
-func (g *globals) reportDetached(job state.Job, asJSON bool) error {
+func (g *globals) reportDetached(ctx context.Context, st state.Store, job state.Job, asJSON bool) error {
 	if asJSON {
 		return writeJSON(g.stdout, job)
 	}
 	fmt.Fprintf(g.stdout, "%d\n", job.ID)
-	if !executor.Executing(g.lockPath()) {
+	if running, err := st.ExecutorRunning(ctx); err == nil && !running {
 		fmt.Fprintf(g.stderr, "baton: job %d is queued, but no baton process executes jobs for %s; it runs at the next baton watch or reconcile --once\n", job.ID, g.state)
 	} else {
 		fmt.Fprintf(g.stderr, "baton: job %d is queued; follow it with baton jobs show %d\n", job.ID, job.ID)
@@ -111,7 +111,7 @@ func (g *globals) reportDetached(job state.Job, asJSON bool) error {
 
 // executeAndFollow runs the executor in this process unless another one
 // executes jobs for the state, and follows the job until it ends.
-func (g *globals) executeAndFollow(ctx context.Context, st *state.Store, ex *executor.Executor, id state.JobID, asJSON bool) error {
+func (g *globals) executeAndFollow(ctx context.Context, st state.Store, ex *executor.Executor, id state.JobID, asJSON bool) error {
 	runErr := make(chan error, 1)
 	go func() {
 		_, err := ex.Run(ctx, executor.RunOptions{UntilIdle: true})
@@ -139,7 +139,7 @@ func (g *globals) executeAndFollow(ctx context.Context, st *state.Store, ex *exe
 
 // follow polls the job until it ends, reporting changes. It also ends when
 // the local executor fails.
-func follow(ctx context.Context, st *state.Store, id state.JobID, p *progress, runErr <-chan error) (state.Job, error) {
+func follow(ctx context.Context, st state.Store, id state.JobID, p *progress, runErr <-chan error) (state.Job, error) {
 	for {
 		job, err := st.Job(context.WithoutCancel(ctx), id)
 		if err != nil {

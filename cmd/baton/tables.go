@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
 )
@@ -21,7 +20,7 @@ func newTablesCommand(g *globals) *cobra.Command {
 		Short: "List tables and their last update",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withStore(cmd.Context(), func(st *state.Store) error {
+			return g.withStore(cmd.Context(), func(st state.Store) error {
 				tables, err := st.Tables(cmd.Context())
 				if err != nil {
 					return fmt.Errorf("list tables: %w", err)
@@ -62,7 +61,7 @@ func newTablesTouchCommand(g *globals) *cobra.Command {
 				fmt.Fprintf(g.stderr, "baton: reported an update of %d table(s)\n", len(args))
 				return nil
 			}
-			return g.withStore(cmd.Context(), func(st *state.Store) error {
+			return g.withStore(cmd.Context(), func(st state.Store) error {
 				now := time.Now().UTC()
 				updates := make([]state.TableUpdate, len(args))
 				for i, id := range args {
@@ -73,7 +72,9 @@ func newTablesTouchCommand(g *globals) *cobra.Command {
 				}
 				warnUnknownTables(cmd.Context(), g, st, args)
 				// A running watcher evaluates its triggers when woken.
-				executor.Wake(g.wakePath())
+				if err := st.Wake(cmd.Context()); err != nil {
+					fmt.Fprintf(g.stderr, "baton: %v; a running baton watch sees the update at its next poll\n", err)
+				}
 				fmt.Fprintf(g.stderr, "baton: recorded an update of %d table(s)\n", len(args))
 				return nil
 			})
@@ -85,7 +86,7 @@ func newTablesTouchCommand(g *globals) *cobra.Command {
 
 // warnUnknownTables says when a touched table is not known to the applied
 // revision: likely a typo, since nothing would react to it.
-func warnUnknownTables(ctx context.Context, g *globals, st *state.Store, ids []string) {
+func warnUnknownTables(ctx context.Context, g *globals, st state.Store, ids []string) {
 	objs, err := st.AppliedObjects(ctx)
 	if err != nil {
 		return

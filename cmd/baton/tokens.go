@@ -41,7 +41,7 @@ func newTokensCreateCommand(g *globals) *cobra.Command {
 			if description == "" {
 				return &exitError{code: exitFailure, err: fmt.Errorf("--description is required: say who or what uses the token")}
 			}
-			return g.withStore(cmd.Context(), func(st *state.Store) error {
+			return g.withStore(cmd.Context(), func(st state.Store) error {
 				tokens, err := g.tokens(st)
 				if err != nil {
 					return err
@@ -78,7 +78,7 @@ func newTokensListCommand(g *globals) *cobra.Command {
 		Short: "List tokens (never their secrets)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withStore(cmd.Context(), func(st *state.Store) error {
+			return g.withStore(cmd.Context(), func(st state.Store) error {
 				tokens, err := st.ListTokens(cmd.Context())
 				if err != nil {
 					return err
@@ -112,7 +112,7 @@ func newTokensRevokeCommand(g *globals) *cobra.Command {
 		Short: "Revoke a token",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withStore(cmd.Context(), func(st *state.Store) error {
+			return g.withStore(cmd.Context(), func(st state.Store) error {
 				if err := st.RevokeToken(cmd.Context(), args[0], time.Now().UTC()); err != nil {
 					return &exitError{code: exitFailure, err: err}
 				}
@@ -133,7 +133,7 @@ func newTokensRefreshCommand(g *globals) *cobra.Command {
 			if orchestration == "" {
 				return &exitError{code: exitFailure, err: fmt.Errorf("--orchestration is required")}
 			}
-			return g.withStore(cmd.Context(), func(st *state.Store) error {
+			return g.withStore(cmd.Context(), func(st state.Store) error {
 				if _, err := st.AppliedObject(cmd.Context(), "orchestration", orchestration); err != nil {
 					return &exitError{code: exitFailure, err: fmt.Errorf("orchestration %q is not applied: %w", orchestration, err)}
 				}

@@ -87,10 +87,12 @@ them.`,
 				default:
 				}
 			})
-			if executor.Executing(g.lockPath()) {
+			if running, err := rec.Store.ExecutorRunning(ctx); err != nil {
+				return &exitError{code: exitFailure, err: err}
+			} else if running {
 				return &exitError{code: exitFailure, err: fmt.Errorf("%w; stop it before starting baton watch", executor.ErrBusy)}
 			}
-			wake, stopWake, err := executor.WatchWake(g.wakePath())
+			wake, stopWake, err := rec.Store.WatchWake(ctx)
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
@@ -110,7 +112,7 @@ them.`,
 				srv := &http.Server{
 					Handler: (&server.Server{
 						Store: rec.Store, Executor: ex, Tokens: tokens, Clock: clock.Real(), Logger: logger, PublicMetrics: publicMetrics,
-						TablesUpdated: func() { executor.Wake(g.wakePath()) },
+						TablesUpdated: func() { _ = rec.Store.Wake(context.WithoutCancel(ctx)) },
 					}).Handler(),
 					ReadHeaderTimeout: 10 * time.Second,
 				}

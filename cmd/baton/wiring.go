@@ -15,11 +15,12 @@ import (
 	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/state/sqlite"
 )
 
 // openStore opens the state database named by --state.
-func (g *globals) openStore(ctx context.Context) (*state.Store, error) {
-	st, err := state.Open(ctx, g.state)
+func (g *globals) openStore(ctx context.Context) (state.Store, error) {
+	st, err := sqlite.Open(ctx, g.state)
 	if err != nil {
 		return nil, fmt.Errorf("open state %s: %w", g.state, err)
 	}
@@ -28,7 +29,7 @@ func (g *globals) openStore(ctx context.Context) (*state.Store, error) {
 
 // withStore runs fn with the state open: the shape of every command that
 // only reads or records something.
-func (g *globals) withStore(ctx context.Context, fn func(*state.Store) error) error {
+func (g *globals) withStore(ctx context.Context, fn func(state.Store) error) error {
 	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
@@ -39,7 +40,7 @@ func (g *globals) withStore(ctx context.Context, fn func(*state.Store) error) er
 
 // closeStore closes the state at the end of a command. Every write was
 // committed before, so a failure to close loses nothing.
-func closeStore(st *state.Store) { _ = st.Close() }
+func closeStore(st state.Store) { _ = st.Close() }
 
 // openSource opens --source; Git clones are cached next to the state file.
 func (g *globals) openSource() (reconciler.Source, error) {
@@ -69,20 +70,17 @@ func (g *globals) newReconciler(ctx context.Context) (*reconciler.Reconciler, fu
 	return &reconciler.Reconciler{Source: src, Store: st, Clock: clock.Real()}, func() { st.Close() }, nil
 }
 
-// Files next to the state: the executor lock, the wake file that tells a
-// running executor about new jobs, and the job data dirs and logs.
-func (g *globals) lockPath() string { return g.state + ".lock" }
-func (g *globals) wakePath() string { return g.state + ".wake" }
-func (g *globals) jobsDir() string  { return filepath.Join(filepath.Dir(g.state), "jobs") }
+// jobsDir holds the job data dirs and logs, next to the state.
+func (g *globals) jobsDir() string { return filepath.Join(filepath.Dir(g.state), "jobs") }
 
 // newExecutor wires an executor to the state. Task argv elements starting
 // with "./" resolve against the source root of the job's revision: src when
 // given, else the source recorded with the applied revision.
-func (g *globals) newExecutor(st *state.Store, src reconciler.Source) *executor.Executor {
+func (g *globals) newExecutor(st state.Store, src reconciler.Source) *executor.Executor {
 	return g.newExecutorWith(st, src, g.logger(), nil)
 }
 
-func (g *globals) newExecutorWith(st *state.Store, src reconciler.Source, logger *slog.Logger, onTables func()) *executor.Executor {
+func (g *globals) newExecutorWith(st state.Store, src reconciler.Source, logger *slog.Logger, onTables func()) *executor.Executor {
 	var once sync.Once
 	var openErr error
 	sourceDir := func(ctx context.Context, revision string) (string, error) {
@@ -117,8 +115,6 @@ func (g *globals) newExecutorWith(st *state.Store, src reconciler.Source, logger
 		Clock:           clock.Real(),
 		Runner:          executor.OSRunner{},
 		JobsDir:         g.jobsDir(),
-		LockPath:        g.lockPath(),
-		WakePath:        g.wakePath(),
 		SourceDir:       sourceDir,
 		Logger:          logger,
 		OnTablesUpdated: onTables,
@@ -132,7 +128,7 @@ func (g *globals) logger() *slog.Logger {
 
 // tokens opens the token service of the state; the key of orchestration
 // tokens comes from BATON_TOKEN_KEY or a key file next to the state.
-func (g *globals) tokens(st *state.Store) (*server.Tokens, error) {
+func (g *globals) tokens(st state.Store) (*server.Tokens, error) {
 	key, err := server.LoadKey(os.Getenv, g.state+".key")
 	if err != nil {
 		return nil, err
@@ -142,7 +138,7 @@ func (g *globals) tokens(st *state.Store) (*server.Tokens, error) {
 
 // ensureTokens creates the token of every applied orchestration that has
 // none.
-func (g *globals) ensureTokens(ctx context.Context, st *state.Store) error {
+func (g *globals) ensureTokens(ctx context.Context, st state.Store) error {
 	tokens, err := g.tokens(st)
 	if err != nil {
 		return err

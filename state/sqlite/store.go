@@ -1,9 +1,11 @@
-// Package state is baton's run state in SQLite: applied revisions and their
-// objects, jobs, table updates, schedule fires, tokens and the notification
-// outbox. It owns every SQL statement of baton. One connection writes (so
-// one process writes at a time, in immediate transactions); readers use
-// their own pool and, thanks to WAL, never wait for a writer.
-package state
+// Package sqlite is the state backend in one SQLite file: applied revisions
+// and their objects, jobs, table updates, schedule fires, tokens and the
+// notification outbox. It owns every SQLite statement of baton. One
+// connection writes (so one process writes at a time, in immediate
+// transactions); readers use their own pool and, thanks to WAL, never wait
+// for a writer. The executor lease is an flock on a file beside the state,
+// and wake-ups are writes to another file there.
+package sqlite
 
 import (
 	"context"
@@ -18,14 +20,13 @@ import (
 	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
 )
 
-// ErrNotFound means the job, object or token does not exist.
-var ErrNotFound = errors.New("not found")
-
 // Store is an open state file.
 type Store struct {
-	path string
-	w    *sql.DB // the one writer connection
-	r    *sql.DB // readers
+	// lockPath and wakePath are the executor lease and wake-up files.
+	lockPath, wakePath string
+	path               string
+	w                  *sql.DB // the one writer connection
+	r                  *sql.DB // readers
 	// updateJob is the prepared statement of every job transition.
 	updateJob *sql.Stmt
 }
@@ -50,7 +51,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{path: path, w: w}
+	s := &Store{path: path, w: w, lockPath: path + ".lock", wakePath: path + ".wake"}
 	if err := s.migrate(ctx, len(migrations)); err != nil {
 		w.Close()
 		return nil, err

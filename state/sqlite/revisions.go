@@ -1,62 +1,49 @@
-package state
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/baton-dev/baton/spec"
+
+	"github.com/baton-dev/baton/state"
 )
-
-// ErrNoRevision means nothing was applied yet.
-var ErrNoRevision = errors.New("no revision is applied yet")
-
-// Revision is one applied revision of the source.
-type Revision struct {
-	ID          int64     `json:"id"`
-	Ref         string    `json:"ref"`
-	Source      string    `json:"source"`
-	Author      string    `json:"author,omitempty"`
-	Message     string    `json:"message,omitempty"`
-	CommittedAt time.Time `json:"committed_at,omitzero"`
-	AppliedAt   time.Time `json:"applied_at"`
-}
 
 const revisionColumns = "id, ref, source, author, message, committed_at, applied_at"
 
-func scanRevision(row interface{ Scan(...any) error }) (Revision, error) {
-	var r Revision
+func scanRevision(row interface{ Scan(...any) error }) (state.Revision, error) {
+	var r state.Revision
 	var committed, applied sql.NullInt64
 	if err := row.Scan(&r.ID, &r.Ref, &r.Source, &r.Author, &r.Message, &committed, &applied); err != nil {
-		return Revision{}, err
+		return state.Revision{}, err
 	}
 	r.CommittedAt, r.AppliedAt = fromDB(committed), fromDB(applied)
 	return r, nil
 }
 
 // CurrentRevision is the revision in force.
-func (s *Store) CurrentRevision(ctx context.Context) (Revision, error) {
+func (s *Store) CurrentRevision(ctx context.Context) (state.Revision, error) {
 	r, err := scanRevision(s.r.QueryRowContext(ctx, "SELECT "+revisionColumns+" FROM revisions ORDER BY id DESC LIMIT 1"))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Revision{}, ErrNoRevision
+		return state.Revision{}, state.ErrNoRevision
 	}
 	if err != nil {
-		return Revision{}, fmt.Errorf("read current revision: %w", err)
+		return state.Revision{}, fmt.Errorf("read current revision: %w", err)
 	}
 	return r, nil
 }
 
 // Revisions lists applied revisions, newest first; limit <= 0 lists all.
-func (s *Store) Revisions(ctx context.Context, limit int) ([]Revision, error) {
+func (s *Store) Revisions(ctx context.Context, limit int) ([]state.Revision, error) {
 	rows, err := s.r.QueryContext(ctx, "SELECT "+revisionColumns+" FROM revisions ORDER BY id DESC LIMIT ?", sqlLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("list revisions: %w", err)
 	}
 	defer rows.Close()
-	var out []Revision
+	var out []state.Revision
 	for rows.Next() {
 		r, err := scanRevision(rows)
 		if err != nil {
@@ -87,29 +74,14 @@ func (s *Store) AppliedObjects(ctx context.Context) ([]spec.Object, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read applied objects: %w", err)
 	}
-	sortObjects(out)
+	state.SortObjects(out)
 	return out, nil
-}
-
-func sortObjects(objs []spec.Object) {
-	slices.SortFunc(objs, func(a, b spec.Object) int {
-		if ka, kb := slices.Index(spec.Kinds, a.Kind), slices.Index(spec.Kinds, b.Kind); ka != kb {
-			return ka - kb
-		}
-		switch {
-		case a.Name < b.Name:
-			return -1
-		case a.Name > b.Name:
-			return 1
-		}
-		return 0
-	})
 }
 
 // ApplyRevision records rev and makes objects the live set, in one
 // transaction: unchanged objects stay, changed and removed ones are kept as
 // history. It returns rev with its ID.
-func (s *Store) ApplyRevision(ctx context.Context, rev Revision, objects []spec.Object) (Revision, error) {
+func (s *Store) ApplyRevision(ctx context.Context, rev state.Revision, objects []spec.Object) (state.Revision, error) {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "INSERT INTO revisions (ref, source, author, message, committed_at, applied_at) VALUES (?, ?, ?, ?, ?, ?)",
 			rev.Ref, rev.Source, rev.Author, rev.Message, toDB(rev.CommittedAt), toDB(rev.AppliedAt))
@@ -173,25 +145,9 @@ func (s *Store) ApplyRevision(ctx context.Context, rev Revision, objects []spec.
 		return nil
 	})
 	if err != nil {
-		return Revision{}, err
+		return state.Revision{}, err
 	}
 	return rev, nil
-}
-
-// SourceStatus is the outcome of the last fetches of the source.
-type SourceStatus struct {
-	LastFetchAt   time.Time `json:"last_fetch_at,omitzero"`
-	LastSuccessAt time.Time `json:"last_success_at,omitzero"`
-	// StaleSince is when fetching started to fail; zero while it works.
-	StaleSince time.Time `json:"stale_since,omitzero"`
-	Ref        string    `json:"ref,omitempty"`
-	LastError  string    `json:"last_error,omitempty"`
-	// AttemptRef is the last revision apply tried, at AttemptAt;
-	// RefusedReason says why it was refused (invalid, or a guard such as a
-	// mass delete), and is empty when it was applied.
-	AttemptRef    string    `json:"last_attempt_ref,omitempty"`
-	AttemptAt     time.Time `json:"last_attempt_at,omitzero"`
-	RefusedReason string    `json:"refused_reason,omitempty"`
 }
 
 // RecordFetch records the outcome of one fetch.
@@ -217,16 +173,16 @@ func (s *Store) RecordFetch(ctx context.Context, at time.Time, ref string, fetch
 }
 
 // SourceStatus reads the fetch outcome; zero values when never fetched.
-func (s *Store) SourceStatus(ctx context.Context) (SourceStatus, error) {
-	var st SourceStatus
+func (s *Store) SourceStatus(ctx context.Context) (state.SourceStatus, error) {
+	var st state.SourceStatus
 	var fetch, success, stale, attempt sql.NullInt64
 	err := s.r.QueryRowContext(ctx, "SELECT last_fetch_at, last_success_at, stale_since, ref, last_error, attempt_ref, attempt_at, refused_reason FROM source_status WHERE id = 1").
 		Scan(&fetch, &success, &stale, &st.Ref, &st.LastError, &st.AttemptRef, &attempt, &st.RefusedReason)
 	if errors.Is(err, sql.ErrNoRows) {
-		return SourceStatus{}, nil
+		return state.SourceStatus{}, nil
 	}
 	if err != nil {
-		return SourceStatus{}, fmt.Errorf("read source status: %w", err)
+		return state.SourceStatus{}, fmt.Errorf("read source status: %w", err)
 	}
 	st.LastFetchAt, st.LastSuccessAt, st.StaleSince, st.AttemptAt = fromDB(fetch), fromDB(success), fromDB(stale), fromDB(attempt)
 	return st, nil
@@ -238,7 +194,7 @@ func (s *Store) AppliedObject(ctx context.Context, kind spec.Kind, name string) 
 	var js string
 	err := s.r.QueryRowContext(ctx, "SELECT hash, json FROM objects WHERE kind = ? AND name = ? AND deleted_revision IS NULL", kind, name).Scan(&o.Hash, &js)
 	if errors.Is(err, sql.ErrNoRows) {
-		return spec.Object{}, fmt.Errorf("%s %q: %w", kind, name, ErrNotFound)
+		return spec.Object{}, fmt.Errorf("%s %q: %w", kind, name, state.ErrNotFound)
 	}
 	if err != nil {
 		return spec.Object{}, fmt.Errorf("read %s %q: %w", kind, name, err)

@@ -1,4 +1,4 @@
-package state
+package sqlite
 
 import (
 	"context"
@@ -7,32 +7,17 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/baton-dev/baton/state"
 )
-
-// TableUpdate is one report that a table changed.
-type TableUpdate struct {
-	Table string
-	At    time.Time
-	// Source is "job", "api", "cli" or "watch".
-	Source string
-	// JobID is the job that updated it, if any.
-	JobID int64
-}
-
-// TableState is a table's latest update.
-type TableState struct {
-	ID        string    `json:"id"`
-	UpdatedAt time.Time `json:"updated_at"`
-	Source    string    `json:"source"`
-}
 
 // RecordTableUpdates appends to the update log and moves each table's
 // latest update forward (never back).
-func (s *Store) RecordTableUpdates(ctx context.Context, updates ...TableUpdate) error {
+func (s *Store) RecordTableUpdates(ctx context.Context, updates ...state.TableUpdate) error {
 	return s.tx(ctx, func(tx *sql.Tx) error { return recordTableUpdates(ctx, tx, updates) })
 }
 
-func recordTableUpdates(ctx context.Context, tx *sql.Tx, updates []TableUpdate) error {
+func recordTableUpdates(ctx context.Context, tx *sql.Tx, updates []state.TableUpdate) error {
 	for _, u := range updates {
 		var job any
 		if u.JobID != 0 {
@@ -50,15 +35,15 @@ func recordTableUpdates(ctx context.Context, tx *sql.Tx, updates []TableUpdate) 
 }
 
 // Tables lists every table with an update, by id.
-func (s *Store) Tables(ctx context.Context) ([]TableState, error) {
+func (s *Store) Tables(ctx context.Context) ([]state.TableState, error) {
 	rows, err := s.r.QueryContext(ctx, "SELECT tbl, at, source FROM tables_latest ORDER BY tbl")
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}
 	defer rows.Close()
-	var out []TableState
+	var out []state.TableState
 	for rows.Next() {
-		var t TableState
+		var t state.TableState
 		var at sql.NullInt64
 		if err := rows.Scan(&t.ID, &at, &t.Source); err != nil {
 			return nil, fmt.Errorf("list tables: %w", err)
@@ -98,11 +83,11 @@ func (s *Store) TableUpdatedAt(ctx context.Context, ids []string) (map[string]ti
 // RecordFire records a schedule's fire.
 func (s *Store) RecordFire(ctx context.Context, orchestration, scheduleKey string, at time.Time) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		return recordFire(ctx, tx, ScheduleFire{Orchestration: orchestration, Key: scheduleKey, At: at})
+		return recordFire(ctx, tx, state.ScheduleFire{Orchestration: orchestration, Key: scheduleKey, At: at})
 	})
 }
 
-func recordFire(ctx context.Context, tx *sql.Tx, f ScheduleFire) error {
+func recordFire(ctx context.Context, tx *sql.Tx, f state.ScheduleFire) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO schedule_fires (orchestration, schedule_key, fired_at) VALUES (?1, ?2, ?3)
 		ON CONFLICT (orchestration, schedule_key) DO UPDATE SET fired_at = ?3`, f.Orchestration, f.Key, toDB(f.At))
 	if err != nil {
@@ -160,15 +145,15 @@ func (s *Store) lastTime(ctx context.Context, query string, args ...any) (time.T
 
 // TableHistory lists the recorded updates of a table, newest first;
 // limit <= 0 lists all.
-func (s *Store) TableHistory(ctx context.Context, table string, limit int) ([]TableUpdate, error) {
+func (s *Store) TableHistory(ctx context.Context, table string, limit int) ([]state.TableUpdate, error) {
 	rows, err := s.r.QueryContext(ctx, "SELECT tbl, at, source, COALESCE(job_id, 0) FROM table_updates WHERE tbl = ? ORDER BY id DESC LIMIT ?", table, sqlLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("read updates of table %s: %w", table, err)
 	}
 	defer rows.Close()
-	var out []TableUpdate
+	var out []state.TableUpdate
 	for rows.Next() {
-		var u TableUpdate
+		var u state.TableUpdate
 		var at sql.NullInt64
 		if err := rows.Scan(&u.Table, &at, &u.Source, &u.JobID); err != nil {
 			return nil, err

@@ -1,4 +1,4 @@
-package state
+package statetest
 
 import (
 	"context"
@@ -7,17 +7,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/baton-dev/baton/state"
 )
 
-func TestTokensAreStoredByHashAndRevokedNotDeleted(t *testing.T) {
-	s := openTest(t)
+func testTokensAreStoredByHashAndRevokedNotDeleted(t *testing.T, s state.Store) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
-	tok := Token{ID: "tk1", Description: "ci", Owner: "ops@example.com", Scopes: []string{"jobs:read"}, Orchestrations: []string{"daily"}, CreatedAt: t0}
+	tok := state.Token{ID: "tk1", Description: "ci", Owner: "ops@example.com", Scopes: []string{"jobs:read"}, Orchestrations: []string{"daily"}, CreatedAt: t0}
 	if err := s.CreateToken(ctx, tok, "hash-1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateToken(ctx, Token{ID: "tk2", CreatedAt: t0}, "hash-1"); err == nil {
+	if err := s.CreateToken(ctx, state.Token{ID: "tk2", CreatedAt: t0}, "hash-1"); err == nil {
 		t.Error("a second token with the same hash was stored")
 	}
 	got, err := s.TokenByHash(ctx, "hash-1")
@@ -30,7 +31,7 @@ func TestTokensAreStoredByHashAndRevokedNotDeleted(t *testing.T) {
 	if b, _ := json.Marshal(got); strings.Contains(string(b), "hash-1") {
 		t.Errorf("token JSON shows the hash: %s", b)
 	}
-	if _, err := s.TokenByHash(ctx, "unknown"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.TokenByHash(ctx, "unknown"); !errors.Is(err, state.ErrNotFound) {
 		t.Errorf("unknown hash = %v, want ErrNotFound", err)
 	}
 	if err := s.TouchToken(ctx, "tk1", t0.Add(time.Minute)); err != nil {
@@ -47,7 +48,7 @@ func TestTokensAreStoredByHashAndRevokedNotDeleted(t *testing.T) {
 	if err != nil || !got.RevokedAt.Equal(t0.Add(time.Hour)) || !got.LastUsedAt.Equal(t0.Add(time.Minute)) {
 		t.Errorf("revoked token = %+v, %v; want it returned with RevokedAt set", got, err)
 	}
-	if err := s.RevokeToken(ctx, "nope", t0); !errors.Is(err, ErrNotFound) {
+	if err := s.RevokeToken(ctx, "nope", t0); !errors.Is(err, state.ErrNotFound) {
 		t.Errorf("revoke of an unknown token = %v, want ErrNotFound", err)
 	}
 	list, err := s.ListTokens(ctx)
@@ -56,18 +57,17 @@ func TestTokensAreStoredByHashAndRevokedNotDeleted(t *testing.T) {
 	}
 }
 
-func TestOrchestrationTokenRotationKeepsTheOldOneForRunningJobs(t *testing.T) {
-	s := openTest(t)
+func testOrchestrationTokenRotationKeepsTheOldOneForRunningJobs(t *testing.T, s state.Store) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
 	if _, ok, err := s.OrchestrationToken(ctx, "o"); ok || err != nil {
 		t.Fatalf("token of an orchestration without one: %v %v", ok, err)
 	}
-	if err := s.RotateOrchestrationToken(ctx, Token{ID: "o1", Orchestration: "o", Scopes: []string{"tables:write"}, CreatedAt: t0}, "h1", t0); err != nil {
+	if err := s.RotateOrchestrationToken(ctx, state.Token{ID: "o1", Orchestration: "o", Scopes: []string{"tables:write"}, CreatedAt: t0}, "h1", t0); err != nil {
 		t.Fatal(err)
 	}
 	running := newJob(t, s, "o", 0) // created now, after t0
-	if err := s.RotateOrchestrationToken(ctx, Token{ID: "o2", Orchestration: "o", CreatedAt: t0.Add(time.Hour)}, "h2", time.Now().Add(time.Hour)); err != nil {
+	if err := s.RotateOrchestrationToken(ctx, state.Token{ID: "o2", Orchestration: "o", CreatedAt: t0.Add(time.Hour)}, "h2", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	cur, ok, err := s.OrchestrationToken(ctx, "o")
@@ -81,7 +81,7 @@ func TestOrchestrationTokenRotationKeepsTheOldOneForRunningJobs(t *testing.T) {
 	if active, err := s.ActiveJobCreatedBefore(ctx, "o", old.SupersededAt); err != nil || !active {
 		t.Errorf("job %d created before the rotation not seen: %v %v", running.ID, active, err)
 	}
-	if err := s.RevokeToken(ctx, "o2", t0); !errors.Is(err, ErrNotFound) {
+	if err := s.RevokeToken(ctx, "o2", t0); !errors.Is(err, state.ErrNotFound) {
 		t.Errorf("revoke of an orchestration token = %v, want refused", err)
 	}
 	if list, _ := s.ListTokens(ctx); len(list) != 0 {

@@ -1,4 +1,4 @@
-package state
+package sqlite
 
 import (
 	"context"
@@ -8,136 +8,25 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/baton-dev/baton/state"
 )
-
-// JobID identifies a job (orchestration or task).
-type JobID int64
-
-// JobStatus is where a job is in its life.
-type JobStatus string
-
-// The job statuses of DESIGN section 3.
-const (
-	JobCreated    JobStatus = "created"
-	JobWaiting    JobStatus = "waiting"
-	JobProcessing JobStatus = "processing"
-	JobSuccess    JobStatus = "success"
-	JobWarning    JobStatus = "warning"
-	JobError      JobStatus = "error"
-	JobCancelled  JobStatus = "cancelled"
-	JobTerminated JobStatus = "terminated"
-	JobSkipped    JobStatus = "skipped"
-)
-
-var jobStatuses = []JobStatus{JobCreated, JobWaiting, JobProcessing, JobSuccess, JobWarning, JobError, JobCancelled, JobTerminated, JobSkipped}
-
-// Terminal reports whether the job has ended.
-func (s JobStatus) Terminal() bool {
-	switch s {
-	case JobCreated, JobWaiting, JobProcessing:
-		return false
-	}
-	return true
-}
-
-// ParseJobStatus reads a status name.
-func ParseJobStatus(s string) (JobStatus, error) {
-	for _, v := range jobStatuses {
-		if string(v) == s {
-			return v, nil
-		}
-	}
-	names := make([]string, len(jobStatuses))
-	for i, v := range jobStatuses {
-		names[i] = string(v)
-	}
-	return "", fmt.Errorf("unknown job status %q; statuses are %s", s, strings.Join(names, ", "))
-}
-
-// JobKind says whether a job runs an orchestration or one task of it.
-type JobKind string
-
-const (
-	KindOrchestrationJob JobKind = "orchestration"
-	KindTaskJob          JobKind = "task"
-)
-
-// ErrStatusChanged means a compare-and-set update found another status.
-var ErrStatusChanged = errors.New("job status changed")
-
-// ErrJobEnded means a job has a terminal status, so it cannot be cancelled.
-var ErrJobEnded = errors.New("job already ended")
-
-// Job is one run of an orchestration or of one of its tasks.
-type Job struct {
-	ID              JobID           `json:"id"`
-	Kind            JobKind         `json:"kind"`
-	ParentID        JobID           `json:"parent_id,omitempty"`
-	ParentTaskID    JobID           `json:"parent_task_id,omitempty"`
-	Orchestration   string          `json:"orchestration"`
-	Phase           string          `json:"phase,omitempty"`
-	PhaseIndex      int             `json:"-"`
-	Task            string          `json:"task,omitempty"`
-	TaskIndex       int             `json:"-"`
-	Configuration   string          `json:"configuration,omitempty"`
-	SerialKey       string          `json:"-"`
-	Status          JobStatus       `json:"status"`
-	Trigger         string          `json:"trigger,omitempty"`
-	TriggeredBy     string          `json:"triggered_by,omitempty"`
-	NotifyTo        string          `json:"-"`
-	Revision        string          `json:"revision,omitempty"`
-	RetryOf         JobID           `json:"retry_of,omitempty"`
-	CreatedAt       time.Time       `json:"created_at"`
-	StartedAt       time.Time       `json:"started_at,omitzero"`
-	FinishedAt      time.Time       `json:"finished_at,omitzero"`
-	Message         string          `json:"message"`
-	ExitCode        *int            `json:"exit_code,omitempty"`
-	Spec            json.RawMessage `json:"-"`
-	Selected        bool            `json:"-"`
-	PID             int             `json:"-"`
-	LogPath         string          `json:"-"`
-	CancelRequested bool            `json:"-"`
-	Tasks           []Job           `json:"tasks,omitempty"`
-}
-
-// NewJob is a job to record.
-type NewJob struct {
-	Kind          JobKind
-	ParentTaskID  JobID
-	Orchestration string
-	Phase         string
-	PhaseIndex    int
-	Task          string
-	TaskIndex     int
-	Configuration string
-	SerialKey     string
-	Status        JobStatus
-	Trigger       string
-	TriggeredBy   string
-	NotifyTo      string
-	Revision      string
-	RetryOf       JobID
-	Message       string
-	Spec          json.RawMessage
-	Selected      bool
-	CreatedAt     time.Time
-}
 
 const jobColumns = `id, kind, parent_id, parent_task_id, orchestration, phase, phase_index, task, task_index,
 	configuration, serial_key, status, trigger, triggered_by, notify_to, revision, retry_of, created_at,
 	started_at, finished_at, message, exit_code, spec, selected, pid, log_path, cancel_requested`
 
-func scanJob(row interface{ Scan(...any) error }) (Job, error) {
-	var j Job
+func scanJob(row interface{ Scan(...any) error }) (state.Job, error) {
+	var j state.Job
 	var parent, parentTask, retryOf, created, started, finished, exitCode, pid sql.NullInt64
 	var spec string
 	err := row.Scan(&j.ID, &j.Kind, &parent, &parentTask, &j.Orchestration, &j.Phase, &j.PhaseIndex, &j.Task, &j.TaskIndex,
 		&j.Configuration, &j.SerialKey, &j.Status, &j.Trigger, &j.TriggeredBy, &j.NotifyTo, &j.Revision, &retryOf, &created,
 		&started, &finished, &j.Message, &exitCode, &spec, &j.Selected, &pid, &j.LogPath, &j.CancelRequested)
 	if err != nil {
-		return Job{}, err
+		return state.Job{}, err
 	}
-	j.ParentID, j.ParentTaskID, j.RetryOf = JobID(parent.Int64), JobID(parentTask.Int64), JobID(retryOf.Int64)
+	j.ParentID, j.ParentTaskID, j.RetryOf = state.JobID(parent.Int64), state.JobID(parentTask.Int64), state.JobID(retryOf.Int64)
 	j.CreatedAt, j.StartedAt, j.FinishedAt = fromDB(created), fromDB(started), fromDB(finished)
 	if exitCode.Valid {
 		c := int(exitCode.Int64)
@@ -148,7 +37,7 @@ func scanJob(row interface{ Scan(...any) error }) (Job, error) {
 	return j, nil
 }
 
-func nullID(id JobID) any {
+func nullID(id state.JobID) any {
 	if id == 0 {
 		return nil
 	}
@@ -157,40 +46,25 @@ func nullID(id JobID) any {
 
 // CreateJob records an orchestration job and its task jobs in one
 // transaction.
-func (s *Store) CreateJob(ctx context.Context, orch NewJob, tasks []NewJob) (Job, error) {
+func (s *Store) CreateJob(ctx context.Context, orch state.NewJob, tasks []state.NewJob) (state.Job, error) {
 	return s.CreateJobWithFires(ctx, orch, tasks, nil)
-}
-
-// ScheduleFire records that a schedule fired.
-type ScheduleFire struct {
-	Orchestration string
-	Key           string
-	At            time.Time
 }
 
 // CreateJobWithFires records a job and the schedule fires that caused it
 // in one transaction: a crash can neither lose the fire's job nor run it
 // twice.
-func (s *Store) CreateJobWithFires(ctx context.Context, orch NewJob, tasks []NewJob, fires []ScheduleFire) (Job, error) {
-	jobs, err := s.CreateJobs(ctx, []NewJobSet{{Orchestration: orch, Tasks: tasks, Fires: fires}})
+func (s *Store) CreateJobWithFires(ctx context.Context, orch state.NewJob, tasks []state.NewJob, fires []state.ScheduleFire) (state.Job, error) {
+	jobs, err := s.CreateJobs(ctx, []state.NewJobSet{{Orchestration: orch, Tasks: tasks, Fires: fires}})
 	if err != nil {
-		return Job{}, err
+		return state.Job{}, err
 	}
 	return jobs[0], nil
 }
 
-// NewJobSet is an orchestration job to record with its task jobs and the
-// schedule fires that caused it.
-type NewJobSet struct {
-	Orchestration NewJob
-	Tasks         []NewJob
-	Fires         []ScheduleFire
-}
-
 // CreateJobs records several jobs in one transaction (the orchestrations
 // due at the same instant), all or none.
-func (s *Store) CreateJobs(ctx context.Context, sets []NewJobSet) ([]Job, error) {
-	ids := make([]JobID, len(sets))
+func (s *Store) CreateJobs(ctx context.Context, sets []state.NewJobSet) ([]state.Job, error) {
+	ids := make([]state.JobID, len(sets))
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO jobs (kind, parent_id, parent_task_id, orchestration, phase, phase_index, task,
 			task_index, configuration, serial_key, status, trigger, triggered_by, notify_to, revision, retry_of, created_at,
@@ -199,7 +73,7 @@ func (s *Store) CreateJobs(ctx context.Context, sets []NewJobSet) ([]Job, error)
 			return err
 		}
 		defer stmt.Close()
-		insert := func(n NewJob, parent JobID) (JobID, error) {
+		insert := func(n state.NewJob, parent state.JobID) (state.JobID, error) {
 			spec := string(n.Spec)
 			if spec == "" {
 				spec = "{}"
@@ -211,7 +85,7 @@ func (s *Store) CreateJobs(ctx context.Context, sets []NewJobSet) ([]Job, error)
 				return 0, fmt.Errorf("record job of %s: %w", n.Orchestration, err)
 			}
 			i, err := res.LastInsertId()
-			return JobID(i), err
+			return state.JobID(i), err
 		}
 		for i, set := range sets {
 			for _, f := range set.Fires {
@@ -233,7 +107,7 @@ func (s *Store) CreateJobs(ctx context.Context, sets []NewJobSet) ([]Job, error)
 	if err != nil {
 		return nil, err
 	}
-	jobs := make([]Job, len(ids))
+	jobs := make([]state.Job, len(ids))
 	for i, id := range ids {
 		if jobs[i], err = s.jobFrom(ctx, s.w, id); err != nil {
 			return nil, err
@@ -248,22 +122,22 @@ type querier interface {
 }
 
 // Job reads a job; an orchestration job comes with its tasks.
-func (s *Store) Job(ctx context.Context, id JobID) (Job, error) {
+func (s *Store) Job(ctx context.Context, id state.JobID) (state.Job, error) {
 	return s.jobFrom(ctx, s.r, id)
 }
 
-func (s *Store) jobFrom(ctx context.Context, q querier, id JobID) (Job, error) {
+func (s *Store) jobFrom(ctx context.Context, q querier, id state.JobID) (state.Job, error) {
 	j, err := scanJob(q.QueryRowContext(ctx, "SELECT "+jobColumns+" FROM jobs WHERE id = ?", int64(id)))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Job{}, fmt.Errorf("job %d: %w", id, ErrNotFound)
+		return state.Job{}, fmt.Errorf("job %d: %w", id, state.ErrNotFound)
 	}
 	if err != nil {
-		return Job{}, fmt.Errorf("read job %d: %w", id, err)
+		return state.Job{}, fmt.Errorf("read job %d: %w", id, err)
 	}
-	if j.Kind == KindOrchestrationJob {
-		tasks, err := s.tasksOf(ctx, q, []JobID{j.ID})
+	if j.Kind == state.KindOrchestrationJob {
+		tasks, err := s.tasksOf(ctx, q, []state.JobID{j.ID})
 		if err != nil {
-			return Job{}, err
+			return state.Job{}, err
 		}
 		j.Tasks = tasks[j.ID]
 	}
@@ -271,8 +145,8 @@ func (s *Store) jobFrom(ctx context.Context, q querier, id JobID) (Job, error) {
 }
 
 // tasksOf reads the task jobs of many orchestration jobs in one query.
-func (s *Store) tasksOf(ctx context.Context, q querier, ids []JobID) (map[JobID][]Job, error) {
-	out := map[JobID][]Job{}
+func (s *Store) tasksOf(ctx context.Context, q querier, ids []state.JobID) (map[state.JobID][]state.Job, error) {
+	out := map[state.JobID][]state.Job{}
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -295,19 +169,8 @@ func (s *Store) tasksOf(ctx context.Context, q querier, ids []JobID) (map[JobID]
 	return out, rows.Err()
 }
 
-// JobFilter selects jobs for ListJobs.
-type JobFilter struct {
-	Orchestration string
-	Statuses      []JobStatus
-	Kind          JobKind
-	// BeforeID pages back: only jobs with a smaller id.
-	BeforeID JobID
-	// Limit <= 0 lists all.
-	Limit int
-}
-
 // ListJobs lists jobs newest first; orchestration jobs come with tasks.
-func (s *Store) ListJobs(ctx context.Context, f JobFilter) ([]Job, error) {
+func (s *Store) ListJobs(ctx context.Context, f state.JobFilter) ([]state.Job, error) {
 	var where []string
 	var args []any
 	if f.Orchestration != "" {
@@ -334,9 +197,9 @@ func (s *Store) ListJobs(ctx context.Context, f JobFilter) ([]Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	var orchIDs []JobID
+	var orchIDs []state.JobID
 	for _, j := range jobs {
-		if j.Kind == KindOrchestrationJob {
+		if j.Kind == state.KindOrchestrationJob {
 			orchIDs = append(orchIDs, j.ID)
 		}
 	}
@@ -350,13 +213,13 @@ func (s *Store) ListJobs(ctx context.Context, f JobFilter) ([]Job, error) {
 	return jobs, nil
 }
 
-func (s *Store) queryJobs(ctx context.Context, q querier, query string, args ...any) ([]Job, error) {
+func (s *Store) queryJobs(ctx context.Context, q querier, query string, args ...any) ([]state.Job, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
 	}
 	defer rows.Close()
-	var out []Job
+	var out []state.Job
 	for rows.Next() {
 		j, err := scanJob(rows)
 		if err != nil {
@@ -368,7 +231,7 @@ func (s *Store) queryJobs(ctx context.Context, q querier, query string, args ...
 }
 
 // ActiveJobs lists jobs that have not ended, oldest first.
-func (s *Store) ActiveJobs(ctx context.Context) ([]Job, error) {
+func (s *Store) ActiveJobs(ctx context.Context) ([]state.Job, error) {
 	return s.queryJobs(ctx, s.r, "SELECT "+jobColumns+" FROM jobs WHERE status IN ('created', 'waiting', 'processing') ORDER BY id")
 }
 
@@ -394,15 +257,15 @@ func (s *Store) LastSuccessfulDurations(ctx context.Context, orchestration strin
 }
 
 // ChildJob is the orchestration job a task job started, if any.
-func (s *Store) ChildJob(ctx context.Context, parentTaskID JobID) (Job, bool, error) {
+func (s *Store) ChildJob(ctx context.Context, parentTaskID state.JobID) (state.Job, bool, error) {
 	var id int64
 	err := s.r.QueryRowContext(ctx, "SELECT id FROM jobs WHERE parent_task_id = ?", int64(parentTaskID)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Job{}, false, nil
+		return state.Job{}, false, nil
 	}
 	if err != nil {
-		return Job{}, false, fmt.Errorf("read child job of %d: %w", parentTaskID, err)
+		return state.Job{}, false, fmt.Errorf("read child job of %d: %w", parentTaskID, err)
 	}
-	j, err := s.Job(ctx, JobID(id))
+	j, err := s.Job(ctx, state.JobID(id))
 	return j, err == nil, err
 }

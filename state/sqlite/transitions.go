@@ -1,44 +1,23 @@
-package state
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
-)
 
-// JobUpdate is a status transition with what goes with it.
-type JobUpdate struct {
-	Status     JobStatus
-	StartedAt  time.Time // zero: leave
-	FinishedAt time.Time // zero: leave
-	Message    *string
-	ExitCode   *int
-	PID        *int
-	LogPath    *string
-	// TableUpdates and Outbox are recorded in the same transaction, so a
-	// job's end, the tables it updated and its notifications are atomic.
-	TableUpdates []TableUpdate
-	Outbox       []OutboxEntry
-}
+	"github.com/baton-dev/baton/state"
+)
 
 // UpdateJob sets a job's status if it is one of from (any non-terminal
 // status when from is empty); else it returns ErrStatusChanged.
-func (s *Store) UpdateJob(ctx context.Context, id JobID, from []JobStatus, u JobUpdate) error {
+func (s *Store) UpdateJob(ctx context.Context, id state.JobID, from []state.JobStatus, u state.JobUpdate) error {
 	return s.tx(ctx, func(tx *sql.Tx) error { return updateJob(ctx, tx, s.updateJob, id, from, u) })
-}
-
-// JobTransition is one update of UpdateJobs.
-type JobTransition struct {
-	ID     JobID
-	From   []JobStatus
-	Update JobUpdate
 }
 
 // UpdateJobs applies many transitions in one transaction, all or none:
 // a phase's tasks that must wait are recorded in one write, not hundreds.
-func (s *Store) UpdateJobs(ctx context.Context, ts []JobTransition) error {
+func (s *Store) UpdateJobs(ctx context.Context, ts []state.JobTransition) error {
 	if len(ts) == 0 {
 		return nil
 	}
@@ -69,7 +48,7 @@ func nullable[T any](p *T) any {
 	return *p
 }
 
-func updateJob(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, id JobID, from []JobStatus, u JobUpdate) error {
+func updateJob(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, id state.JobID, from []state.JobStatus, u state.JobUpdate) error {
 	allowed := ""
 	if len(from) > 0 {
 		allowed = ","
@@ -83,14 +62,14 @@ func updateJob(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, id JobID, from [
 		return fmt.Errorf("update job %d: %w", id, err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		var cur JobStatus
+		var cur state.JobStatus
 		if err := tx.QueryRowContext(ctx, "SELECT status FROM jobs WHERE id = ?", int64(id)).Scan(&cur); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("job %d: %w", id, ErrNotFound)
+				return fmt.Errorf("job %d: %w", id, state.ErrNotFound)
 			}
 			return fmt.Errorf("read job %d: %w", id, err)
 		}
-		return fmt.Errorf("%w: job %d is %s", ErrStatusChanged, id, cur)
+		return fmt.Errorf("%w: job %d is %s", state.ErrStatusChanged, id, cur)
 	}
 	if err := recordTableUpdates(ctx, tx, u.TableUpdates); err != nil {
 		return err
@@ -99,24 +78,24 @@ func updateJob(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, id JobID, from [
 }
 
 // RequestCancel marks a job and its unfinished tasks for cancelling.
-func (s *Store) RequestCancel(ctx context.Context, id JobID) (Job, error) {
+func (s *Store) RequestCancel(ctx context.Context, id state.JobID) (state.Job, error) {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var st JobStatus
+		var st state.JobStatus
 		if err := tx.QueryRowContext(ctx, "SELECT status FROM jobs WHERE id = ?", int64(id)).Scan(&st); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("job %d: %w", id, ErrNotFound)
+				return fmt.Errorf("job %d: %w", id, state.ErrNotFound)
 			}
 			return err
 		}
 		if st.Terminal() {
-			return fmt.Errorf("%w: job %d is %s; there is nothing to cancel", ErrJobEnded, id, st)
+			return fmt.Errorf("%w: job %d is %s; there is nothing to cancel", state.ErrJobEnded, id, st)
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE jobs SET cancel_requested = 1 WHERE (id = ?1 OR parent_id = ?1)
 			AND status IN ('created', 'waiting', 'processing')`, int64(id))
 		return err
 	})
 	if err != nil {
-		return Job{}, err
+		return state.Job{}, err
 	}
 	return s.jobFrom(ctx, s.w, id)
 }

@@ -1,4 +1,4 @@
-package state
+package statetest
 
 import (
 	"context"
@@ -6,49 +6,49 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/baton-dev/baton/state"
 )
 
-func newJob(t *testing.T, s *Store, orch string, tasks int) Job {
+func newJob(t *testing.T, s state.Store, orch string, tasks int) state.Job {
 	t.Helper()
 	now := time.Now().UTC()
-	var ts []NewJob
+	var ts []state.NewJob
 	for i := 0; i < tasks; i++ {
-		ts = append(ts, NewJob{Kind: KindTaskJob, Orchestration: orch, Phase: "p", TaskIndex: i, Task: string(rune('a' + i)), Configuration: "c", SerialKey: "configuration:c", Status: JobCreated, CreatedAt: now, Selected: true})
+		ts = append(ts, state.NewJob{Kind: state.KindTaskJob, Orchestration: orch, Phase: "p", TaskIndex: i, Task: string(rune('a' + i)), Configuration: "c", SerialKey: "configuration:c", Status: state.JobCreated, CreatedAt: now, Selected: true})
 	}
-	j, err := s.CreateJob(context.Background(), NewJob{Kind: KindOrchestrationJob, Orchestration: orch, SerialKey: "orchestration:" + orch, Status: JobCreated, Trigger: "manual", CreatedAt: now, Selected: true}, ts)
+	j, err := s.CreateJob(context.Background(), state.NewJob{Kind: state.KindOrchestrationJob, Orchestration: orch, SerialKey: "orchestration:" + orch, Status: state.JobCreated, Trigger: "manual", CreatedAt: now, Selected: true}, ts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return j
 }
 
-func TestCreateJobWithTasks(t *testing.T) {
-	s := openTest(t)
+func testCreateJobWithTasks(t *testing.T, s state.Store) {
 	j := newJob(t, s, "o", 3)
-	if j.Kind != KindOrchestrationJob || len(j.Tasks) != 3 || j.Tasks[2].Task != "c" || j.Tasks[0].ParentID != j.ID {
+	if j.Kind != state.KindOrchestrationJob || len(j.Tasks) != 3 || j.Tasks[2].Task != "c" || j.Tasks[0].ParentID != j.ID {
 		t.Fatalf("job = %+v", j)
 	}
 }
 
-func TestUpdateJobIsACompareAndSetWithItsSideEffects(t *testing.T) {
-	s := openTest(t)
+func testUpdateJobIsACompareAndSetWithItsSideEffects(t *testing.T, s state.Store) {
 	ctx := context.Background()
 	j := newJob(t, s, "o", 1)
 	task := j.Tasks[0]
 	now := time.Now().UTC()
-	if err := s.UpdateJob(ctx, task.ID, []JobStatus{JobCreated}, JobUpdate{Status: JobProcessing, StartedAt: now}); err != nil {
+	if err := s.UpdateJob(ctx, task.ID, []state.JobStatus{state.JobCreated}, state.JobUpdate{Status: state.JobProcessing, StartedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	err := s.UpdateJob(ctx, task.ID, []JobStatus{JobCreated}, JobUpdate{Status: JobProcessing})
-	if !errors.Is(err, ErrStatusChanged) {
+	err := s.UpdateJob(ctx, task.ID, []state.JobStatus{state.JobCreated}, state.JobUpdate{Status: state.JobProcessing})
+	if !errors.Is(err, state.ErrStatusChanged) {
 		t.Fatalf("second CAS from created = %v, want ErrStatusChanged", err)
 	}
 	code := 0
 	msg := "done"
-	err = s.UpdateJob(ctx, task.ID, []JobStatus{JobProcessing}, JobUpdate{
-		Status: JobSuccess, FinishedAt: now, ExitCode: &code, Message: &msg,
-		TableUpdates: []TableUpdate{{Table: "out", At: now, Source: "job", JobID: int64(task.ID)}},
-		Outbox: []OutboxEntry{
+	err = s.UpdateJob(ctx, task.ID, []state.JobStatus{state.JobProcessing}, state.JobUpdate{
+		Status: state.JobSuccess, FinishedAt: now, ExitCode: &code, Message: &msg,
+		TableUpdates: []state.TableUpdate{{Table: "out", At: now, Source: "job", JobID: int64(task.ID)}},
+		Outbox: []state.OutboxEntry{
 			{JobID: j.ID, Channel: "ops", Target: "ops@example.com", Event: "success", Payload: []byte(`{}`), CreatedAt: now},
 			{JobID: j.ID, Channel: "ops", Target: "ops@example.com", Event: "success", Payload: []byte(`{}`), CreatedAt: now},
 		},
@@ -57,7 +57,7 @@ func TestUpdateJobIsACompareAndSetWithItsSideEffects(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := s.Job(ctx, task.ID)
-	if got.Status != JobSuccess || got.ExitCode == nil || *got.ExitCode != 0 || got.Message != "done" {
+	if got.Status != state.JobSuccess || got.ExitCode == nil || *got.ExitCode != 0 || got.Message != "done" {
 		t.Errorf("task = %+v", got)
 	}
 	if at, _ := s.TableUpdatedAt(ctx, []string{"out"}); at["out"].IsZero() {
@@ -68,8 +68,8 @@ func TestUpdateJobIsACompareAndSetWithItsSideEffects(t *testing.T) {
 		t.Errorf("%d notifications queued, want 1 (duplicates ignored)", len(pending))
 	}
 	// A failed transition records nothing of its side effects.
-	err = s.UpdateJob(ctx, task.ID, nil, JobUpdate{Status: JobError, TableUpdates: []TableUpdate{{Table: "never", At: now, Source: "job"}}})
-	if !errors.Is(err, ErrStatusChanged) {
+	err = s.UpdateJob(ctx, task.ID, nil, state.JobUpdate{Status: state.JobError, TableUpdates: []state.TableUpdate{{Table: "never", At: now, Source: "job"}}})
+	if !errors.Is(err, state.ErrStatusChanged) {
 		t.Fatalf("update of an ended job = %v", err)
 	}
 	if at, _ := s.TableUpdatedAt(ctx, []string{"never"}); len(at) != 0 {
@@ -77,25 +77,24 @@ func TestUpdateJobIsACompareAndSetWithItsSideEffects(t *testing.T) {
 	}
 }
 
-func TestListJobsFiltersAndPages(t *testing.T) {
-	s := openTest(t)
+func testListJobsFiltersAndPages(t *testing.T, s state.Store) {
 	ctx := context.Background()
-	var ids []JobID
+	var ids []state.JobID
 	for i := 0; i < 5; i++ {
 		ids = append(ids, newJob(t, s, []string{"a", "b"}[i%2], 1).ID)
 	}
-	page, err := s.ListJobs(ctx, JobFilter{Kind: KindOrchestrationJob, Limit: 2})
+	page, err := s.ListJobs(ctx, state.JobFilter{Kind: state.KindOrchestrationJob, Limit: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(page) != 2 || page[0].ID != ids[4] || page[1].ID != ids[3] || len(page[0].Tasks) != 1 {
 		t.Fatalf("first page = %+v", page)
 	}
-	next, _ := s.ListJobs(ctx, JobFilter{Kind: KindOrchestrationJob, Limit: 2, BeforeID: page[1].ID})
+	next, _ := s.ListJobs(ctx, state.JobFilter{Kind: state.KindOrchestrationJob, Limit: 2, BeforeID: page[1].ID})
 	if len(next) != 2 || next[0].ID != ids[2] {
 		t.Errorf("second page = %+v", next)
 	}
-	onlyA, _ := s.ListJobs(ctx, JobFilter{Kind: KindOrchestrationJob, Orchestration: "a", Statuses: []JobStatus{JobCreated}})
+	onlyA, _ := s.ListJobs(ctx, state.JobFilter{Kind: state.KindOrchestrationJob, Orchestration: "a", Statuses: []state.JobStatus{state.JobCreated}})
 	if len(onlyA) != 3 {
 		t.Errorf("jobs of a = %d, want 3", len(onlyA))
 	}
@@ -105,8 +104,7 @@ func TestListJobsFiltersAndPages(t *testing.T) {
 	}
 }
 
-func TestRequestCancel(t *testing.T) {
-	s := openTest(t)
+func testRequestCancel(t *testing.T, s state.Store) {
 	ctx := context.Background()
 	j := newJob(t, s, "o", 2)
 	got, err := s.RequestCancel(ctx, j.ID)
@@ -116,51 +114,36 @@ func TestRequestCancel(t *testing.T) {
 	if !got.CancelRequested || !got.Tasks[0].CancelRequested {
 		t.Errorf("cancel not recorded: %+v", got)
 	}
-	if err := s.UpdateJob(ctx, j.ID, nil, JobUpdate{Status: JobCancelled, FinishedAt: time.Now()}); err != nil {
+	if err := s.UpdateJob(ctx, j.ID, nil, state.JobUpdate{Status: state.JobCancelled, FinishedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RequestCancel(ctx, j.ID); !errors.Is(err, ErrJobEnded) {
+	if _, err := s.RequestCancel(ctx, j.ID); !errors.Is(err, state.ErrJobEnded) {
 		t.Errorf("cancel of an ended job = %v, want ErrJobEnded", err)
 	}
-	if _, err := s.RequestCancel(ctx, 999); !errors.Is(err, ErrNotFound) {
+	if _, err := s.RequestCancel(ctx, 999); !errors.Is(err, state.ErrNotFound) {
 		t.Errorf("cancel of a missing job = %v", err)
 	}
 }
 
-func TestParseJobStatus(t *testing.T) {
-	if s, err := ParseJobStatus("warning"); err != nil || s != JobWarning {
-		t.Errorf("ParseJobStatus(warning) = %v %v", s, err)
-	}
-	if _, err := ParseJobStatus("failed"); err == nil {
-		t.Error("unknown status accepted")
-	}
-	for _, s := range jobStatuses {
-		if s.Terminal() == (s == JobCreated || s == JobWaiting || s == JobProcessing) {
-			t.Errorf("%s.Terminal() = %v", s, s.Terminal())
-		}
-	}
-}
-
-// TestCreateJobsIsAllOrNone: the jobs due at one instant and their fires
+// testCreateJobsIsAllOrNone: the jobs due at one instant and their fires
 // are recorded together; one bad job records none of them.
-func TestCreateJobsIsAllOrNone(t *testing.T) {
-	s := openTest(t)
+func testCreateJobsIsAllOrNone(t *testing.T, s state.Store) {
 	ctx := context.Background()
 	now := time.Now().UTC()
-	good := NewJobSet{
-		Orchestration: NewJob{Kind: KindOrchestrationJob, Orchestration: "a", SerialKey: "orchestration:a", Status: JobCreated, CreatedAt: now},
-		Fires:         []ScheduleFire{{Orchestration: "a", Key: "0", At: now}},
+	good := state.NewJobSet{
+		Orchestration: state.NewJob{Kind: state.KindOrchestrationJob, Orchestration: "a", SerialKey: "orchestration:a", Status: state.JobCreated, CreatedAt: now},
+		Fires:         []state.ScheduleFire{{Orchestration: "a", Key: "0", At: now}},
 	}
-	bad := NewJobSet{Orchestration: NewJob{Kind: "bogus", Orchestration: "b", SerialKey: "orchestration:b", Status: JobCreated, CreatedAt: now}}
-	if _, err := s.CreateJobs(ctx, []NewJobSet{good, bad}); err == nil {
+	bad := state.NewJobSet{Orchestration: state.NewJob{Kind: "bogus", Orchestration: "b", SerialKey: "orchestration:b", Status: state.JobCreated, CreatedAt: now}}
+	if _, err := s.CreateJobs(ctx, []state.NewJobSet{good, bad}); err == nil {
 		t.Fatal("a job of an unknown kind was recorded")
 	}
-	jobs, _ := s.ListJobs(ctx, JobFilter{})
+	jobs, _ := s.ListJobs(ctx, state.JobFilter{})
 	fires, _ := s.LastFires(ctx)
 	if len(jobs) != 0 || len(fires) != 0 {
 		t.Errorf("a failed CreateJobs left %d jobs and %d fires", len(jobs), len(fires))
 	}
-	created, err := s.CreateJobs(ctx, []NewJobSet{good, good})
+	created, err := s.CreateJobs(ctx, []state.NewJobSet{good, good})
 	if err != nil || len(created) != 2 || created[1].ID != created[0].ID+1 {
 		t.Fatalf("CreateJobs = %+v, %v", created, err)
 	}
@@ -169,37 +152,35 @@ func TestCreateJobsIsAllOrNone(t *testing.T) {
 	}
 }
 
-// TestUpdateJobsIsAllOrNone: one refused transition of a batch leaves every
+// testUpdateJobsIsAllOrNone: one refused transition of a batch leaves every
 // job of the batch as it was.
-func TestUpdateJobsIsAllOrNone(t *testing.T) {
-	s := openTest(t)
+func testUpdateJobsIsAllOrNone(t *testing.T, s state.Store) {
 	ctx := context.Background()
 	j := newJob(t, s, "o", 2)
-	err := s.UpdateJobs(ctx, []JobTransition{
-		{ID: j.Tasks[0].ID, From: []JobStatus{JobCreated}, Update: JobUpdate{Status: JobWaiting}},
-		{ID: j.Tasks[1].ID, From: []JobStatus{JobProcessing}, Update: JobUpdate{Status: JobSuccess}},
+	err := s.UpdateJobs(ctx, []state.JobTransition{
+		{ID: j.Tasks[0].ID, From: []state.JobStatus{state.JobCreated}, Update: state.JobUpdate{Status: state.JobWaiting}},
+		{ID: j.Tasks[1].ID, From: []state.JobStatus{state.JobProcessing}, Update: state.JobUpdate{Status: state.JobSuccess}},
 	})
-	if !errors.Is(err, ErrStatusChanged) {
+	if !errors.Is(err, state.ErrStatusChanged) {
 		t.Fatalf("batch with a stale transition = %v, want ErrStatusChanged", err)
 	}
-	if got, _ := s.Job(ctx, j.Tasks[0].ID); got.Status != JobCreated {
+	if got, _ := s.Job(ctx, j.Tasks[0].ID); got.Status != state.JobCreated {
 		t.Errorf("first transition of a failed batch applied: %s", got.Status)
 	}
-	if err := s.UpdateJob(ctx, 999, nil, JobUpdate{Status: JobError}); !errors.Is(err, ErrNotFound) {
+	if err := s.UpdateJob(ctx, 999, nil, state.JobUpdate{Status: state.JobError}); !errors.Is(err, state.ErrNotFound) {
 		t.Errorf("update of a missing job = %v, want ErrNotFound", err)
 	}
 }
 
-func TestChildJobIsTheOrchestrationATaskStarted(t *testing.T) {
-	s := openTest(t)
+func testChildJobIsTheOrchestrationATaskStarted(t *testing.T, s state.Store) {
 	ctx := context.Background()
 	parent := newJob(t, s, "outer", 1)
 	task := parent.Tasks[0]
 	if _, ok, err := s.ChildJob(ctx, task.ID); ok || err != nil {
 		t.Fatalf("child before one was started: %v %v", ok, err)
 	}
-	child, err := s.CreateJob(ctx, NewJob{Kind: KindOrchestrationJob, ParentTaskID: task.ID, Orchestration: "inner",
-		SerialKey: "orchestration:inner", Status: JobCreated, CreatedAt: time.Now()}, nil)
+	child, err := s.CreateJob(ctx, state.NewJob{Kind: state.KindOrchestrationJob, ParentTaskID: task.ID, Orchestration: "inner",
+		SerialKey: "orchestration:inner", Status: state.JobCreated, CreatedAt: time.Now()}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,13 +190,12 @@ func TestChildJobIsTheOrchestrationATaskStarted(t *testing.T) {
 	}
 }
 
-func TestLastSuccessfulDurationsCountsOnlySuccessfulRuns(t *testing.T) {
-	s := openTest(t)
+func testLastSuccessfulDurationsCountsOnlySuccessfulRuns(t *testing.T, s state.Store) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
-	for i, st := range []JobStatus{JobSuccess, JobError, JobSuccess, JobSuccess} {
+	for i, st := range []state.JobStatus{state.JobSuccess, state.JobError, state.JobSuccess, state.JobSuccess} {
 		j := newJob(t, s, "o", 0)
-		u := JobUpdate{Status: st, StartedAt: t0, FinishedAt: t0.Add(time.Duration(i+1) * time.Minute)}
+		u := state.JobUpdate{Status: st, StartedAt: t0, FinishedAt: t0.Add(time.Duration(i+1) * time.Minute)}
 		if err := s.UpdateJob(ctx, j.ID, nil, u); err != nil {
 			t.Fatal(err)
 		}
@@ -223,7 +203,7 @@ func TestLastSuccessfulDurationsCountsOnlySuccessfulRuns(t *testing.T) {
 	newJob(t, s, "other", 0)
 	// A success without an end time (written by an older baton) has no
 	// duration; it must not make the whole read fail.
-	if err := s.UpdateJob(ctx, newJob(t, s, "o", 0).ID, nil, JobUpdate{Status: JobSuccess, StartedAt: t0}); err != nil {
+	if err := s.UpdateJob(ctx, newJob(t, s, "o", 0).ID, nil, state.JobUpdate{Status: state.JobSuccess, StartedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.LastSuccessfulDurations(ctx, "o", 2)
@@ -235,15 +215,14 @@ func TestLastSuccessfulDurationsCountsOnlySuccessfulRuns(t *testing.T) {
 	}
 }
 
-// TestJobJSONShape pins the stable fields of DESIGN section 7: times in
+// testJobJSONShape pins the stable fields of the job JSON: times in
 // RFC 3339 UTC, unset times left out, internal fields never shown.
-func TestJobJSONShape(t *testing.T) {
-	s := openTest(t)
+func testJobJSONShape(t *testing.T, s state.Store) {
 	ctx := context.Background()
 	j := newJob(t, s, "o", 1)
 	code := 1
 	started := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
-	if err := s.UpdateJob(ctx, j.Tasks[0].ID, nil, JobUpdate{Status: JobError, StartedAt: started, FinishedAt: started.Add(time.Second), ExitCode: &code}); err != nil {
+	if err := s.UpdateJob(ctx, j.Tasks[0].ID, nil, state.JobUpdate{Status: state.JobError, StartedAt: started, FinishedAt: started.Add(time.Second), ExitCode: &code}); err != nil {
 		t.Fatal(err)
 	}
 	j, _ = s.Job(ctx, j.ID)

@@ -1,25 +1,26 @@
-package state
+package statetest
 
 import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/baton-dev/baton/state"
 )
 
-// TestOutboxIsDueRetriedAndNeverSentTwice follows one notification through
+// testOutboxIsDueRetriedAndNeverSentTwice follows one notification through
 // a failed attempt, a retry and delivery; queueing it again sends nothing.
-func TestOutboxIsDueRetriedAndNeverSentTwice(t *testing.T) {
-	s := openTest(t)
+func testOutboxIsDueRetriedAndNeverSentTwice(t *testing.T, s state.Store) {
 	ctx := context.Background()
 	j := newJob(t, s, "o", 0)
 	t0 := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
-	entry := OutboxEntry{JobID: j.ID, Channel: "ops", Target: "ops@example.com", Event: "error", Payload: []byte(`{"id":1}`), CreatedAt: t0}
+	entry := state.OutboxEntry{JobID: j.ID, Channel: "ops", Target: "ops@example.com", Event: "error", Payload: []byte(`{"id":1}`), CreatedAt: t0}
 	later := entry
 	later.Event, later.NextAttemptAt = "long_running", t0.Add(time.Hour)
 	if err := s.AddOutbox(ctx, entry, later); err != nil {
 		t.Fatal(err)
 	}
-	due := func(now time.Time) []OutboxEntry {
+	due := func(now time.Time) []state.OutboxEntry {
 		t.Helper()
 		p, err := s.PendingOutbox(ctx, now, 0)
 		if err != nil {

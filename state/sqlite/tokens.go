@@ -1,4 +1,4 @@
-package state
+package sqlite
 
 import (
 	"context"
@@ -7,50 +7,35 @@ import (
 	"errors"
 	"fmt"
 	"time"
-)
 
-// Token is an API token. Its secret is never stored, only a hash of it.
-type Token struct {
-	ID             string   `json:"id"`
-	Description    string   `json:"description"`
-	Owner          string   `json:"owner,omitempty"`
-	Scopes         []string `json:"scopes"`
-	Orchestrations []string `json:"orchestrations,omitempty"`
-	// Orchestration is set on the token an orchestration's jobs run with.
-	Orchestration string    `json:"orchestration,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-	RevokedAt     time.Time `json:"revoked_at,omitzero"`
-	// SupersededAt is when an orchestration token was rotated: it then
-	// serves only jobs created before.
-	SupersededAt time.Time `json:"superseded_at,omitzero"`
-	LastUsedAt   time.Time `json:"last_used_at,omitzero"`
-}
+	"github.com/baton-dev/baton/state"
+)
 
 const tokenColumns = "id, description, owner, scopes, orchestrations, COALESCE(orchestration, ''), created_at, revoked_at, expires_at, last_used_at"
 
-func scanToken(row interface{ Scan(...any) error }) (Token, error) {
-	var t Token
+func scanToken(row interface{ Scan(...any) error }) (state.Token, error) {
+	var t state.Token
 	var scopes, orchs string
 	var created, revoked, superseded, used sql.NullInt64
 	if err := row.Scan(&t.ID, &t.Description, &t.Owner, &scopes, &orchs, &t.Orchestration, &created, &revoked, &superseded, &used); err != nil {
-		return Token{}, err
+		return state.Token{}, err
 	}
 	if err := json.Unmarshal([]byte(scopes), &t.Scopes); err != nil {
-		return Token{}, fmt.Errorf("token %s scopes: %w", t.ID, err)
+		return state.Token{}, fmt.Errorf("token %s scopes: %w", t.ID, err)
 	}
 	if err := json.Unmarshal([]byte(orchs), &t.Orchestrations); err != nil {
-		return Token{}, fmt.Errorf("token %s orchestrations: %w", t.ID, err)
+		return state.Token{}, fmt.Errorf("token %s orchestrations: %w", t.ID, err)
 	}
 	t.CreatedAt, t.RevokedAt, t.SupersededAt, t.LastUsedAt = fromDB(created), fromDB(revoked), fromDB(superseded), fromDB(used)
 	return t, nil
 }
 
 // CreateToken stores a token with the hash of its secret.
-func (s *Store) CreateToken(ctx context.Context, t Token, hash string) error {
+func (s *Store) CreateToken(ctx context.Context, t state.Token, hash string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error { return createToken(ctx, tx, t, hash) })
 }
 
-func createToken(ctx context.Context, tx *sql.Tx, t Token, hash string) error {
+func createToken(ctx context.Context, tx *sql.Tx, t state.Token, hash string) error {
 	if t.Scopes == nil {
 		t.Scopes = []string{}
 	}
@@ -73,22 +58,22 @@ func createToken(ctx context.Context, tx *sql.Tx, t Token, hash string) error {
 
 // TokenByHash finds a token by the hash of its secret; revoked ones are
 // returned too, so the caller can say why they fail.
-func (s *Store) TokenByHash(ctx context.Context, hash string) (Token, error) {
+func (s *Store) TokenByHash(ctx context.Context, hash string) (state.Token, error) {
 	t, err := scanToken(s.r.QueryRowContext(ctx, "SELECT "+tokenColumns+" FROM tokens WHERE hash = ?", hash))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Token{}, ErrNotFound
+		return state.Token{}, state.ErrNotFound
 	}
 	return t, err
 }
 
 // ListTokens lists the tokens people made (not the orchestrations' own).
-func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
+func (s *Store) ListTokens(ctx context.Context) ([]state.Token, error) {
 	rows, err := s.r.QueryContext(ctx, "SELECT "+tokenColumns+" FROM tokens WHERE orchestration IS NULL ORDER BY created_at, id")
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
 	defer rows.Close()
-	var out []Token
+	var out []state.Token
 	for rows.Next() {
 		t, err := scanToken(rows)
 		if err != nil {
@@ -107,26 +92,26 @@ func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error 
 		return fmt.Errorf("revoke token %s: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("token %s: %w (orchestration tokens cannot be revoked; rotate them with baton tokens refresh --orchestration)", id, ErrNotFound)
+		return fmt.Errorf("token %s: %w (orchestration tokens cannot be revoked; rotate them with baton tokens refresh --orchestration)", id, state.ErrNotFound)
 	}
 	return nil
 }
 
 // OrchestrationToken is the current token of an orchestration.
-func (s *Store) OrchestrationToken(ctx context.Context, orchestration string) (Token, bool, error) {
+func (s *Store) OrchestrationToken(ctx context.Context, orchestration string) (state.Token, bool, error) {
 	t, err := scanToken(s.r.QueryRowContext(ctx, "SELECT "+tokenColumns+" FROM tokens WHERE orchestration = ? AND expires_at IS NULL", orchestration))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Token{}, false, nil
+		return state.Token{}, false, nil
 	}
 	if err != nil {
-		return Token{}, false, fmt.Errorf("read token of %s: %w", orchestration, err)
+		return state.Token{}, false, fmt.Errorf("read token of %s: %w", orchestration, err)
 	}
 	return t, true, nil
 }
 
 // RotateOrchestrationToken supersedes the current token of an
 // orchestration (if any) and stores next, in one transaction.
-func (s *Store) RotateOrchestrationToken(ctx context.Context, next Token, hash string, at time.Time) error {
+func (s *Store) RotateOrchestrationToken(ctx context.Context, next state.Token, hash string, at time.Time) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "UPDATE tokens SET expires_at = ? WHERE orchestration = ? AND expires_at IS NULL", toDB(at), next.Orchestration); err != nil {
 			return fmt.Errorf("supersede token of %s: %w", next.Orchestration, err)

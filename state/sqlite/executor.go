@@ -1,0 +1,114 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/baton-dev/baton/state"
+)
+
+var _ state.Store = (*Store)(nil)
+
+// lease is an flock on the lock file beside the state, released by the
+// kernel when the process dies, so a killed executor never blocks the next.
+type lease struct {
+	f *os.File
+}
+
+// Lost never fires: the kernel holds an flock for as long as the process.
+func (l *lease) Lost() <-chan struct{} { return nil }
+
+func (l *lease) Release() error {
+	_ = l.f.Truncate(0)
+	return errors.Join(syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN), l.f.Close())
+}
+
+// AcquireExecutor takes the lock file. It holds holder, for the error
+// message of the next process that tries.
+func (s *Store) AcquireExecutor(ctx context.Context, holder string) (state.Lease, error) {
+	f, err := os.OpenFile(s.lockPath, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open executor lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		owner, _ := os.ReadFile(s.lockPath)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			who := string(bytes.TrimSpace(owner))
+			if who == "" {
+				who = "pid unknown"
+			}
+			return nil, fmt.Errorf("%w (%s holds %s); jobs you submit are picked up by it, or stop it first", state.ErrBusy, who, s.lockPath)
+		}
+		return nil, fmt.Errorf("lock %s: %w", s.lockPath, err)
+	}
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(holder+"\n"), 0)
+	}
+	return &lease{f: f}, nil
+}
+
+// ExecutorRunning tries the lock and gives it back at once.
+func (s *Store) ExecutorRunning(ctx context.Context) (bool, error) {
+	l, err := s.AcquireExecutor(ctx, "")
+	if errors.Is(err, state.ErrBusy) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return false, l.Release()
+}
+
+// Wake writes the wake file; WatchWake's directory watcher sees it.
+func (s *Store) Wake(ctx context.Context) error {
+	if err := os.WriteFile(s.wakePath, nil, 0o600); err != nil {
+		return fmt.Errorf("wake the executor: %w", err)
+	}
+	return nil
+}
+
+// WatchWake watches the directory of the wake file, so the file may be
+// created after the watch starts.
+func (s *Store) WatchWake(ctx context.Context) (<-chan struct{}, func(), error) {
+	path := s.wakePath
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return nil, nil, fmt.Errorf("watch %s: %w", path, err)
+	}
+	if err := w.Add(filepath.Dir(path)); err != nil {
+		w.Close()
+		return nil, nil, fmt.Errorf("watch %s: %w", filepath.Dir(path), err)
+	}
+	ch := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case ev, ok := <-w.Events:
+				if !ok {
+					return
+				}
+				if filepath.Clean(ev.Name) == filepath.Clean(path) && ev.Op&(fsnotify.Write|fsnotify.Create) != 0 {
+					select {
+					case ch <- struct{}{}:
+					default:
+					}
+				}
+			case _, ok := <-w.Errors:
+				if !ok {
+					return
+				}
+			}
+		}
+	}()
+	return ch, func() { w.Close(); <-done }, nil
+}
