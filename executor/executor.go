@@ -134,7 +134,8 @@ func (e *Executor) Cancel(ctx context.Context, id state.JobID) (state.Job, error
 		return state.Job{}, fmt.Errorf("read job %d: %w", id, err)
 	}
 	if job.Kind == state.KindTaskJob {
-		id = job.ParentID
+		return state.Job{}, fmt.Errorf("%w: job %d is task %q of job %d; cancel job %d to cancel the whole run, or pass --task to cancel only this task",
+			ErrTaskJob, id, job.Task, job.ParentID, job.ParentID)
 	}
 	job, err = e.store.RequestCancel(ctx, id)
 	if err != nil {
@@ -165,6 +166,13 @@ func (e *Executor) settleCancelled(ctx context.Context) error {
 	defer releaseLease(lease, e.cfg.Logger)
 	d := newDispatcher(e)
 	if err := d.recover(ctx); err != nil {
+		return err
+	}
+	active, err := e.store.ActiveJobs(ctx)
+	if err != nil {
+		return fmt.Errorf("read active jobs: %w", err)
+	}
+	if err := d.cancelRequestedTasks(ctx, active); err != nil {
 		return err
 	}
 	for _, r := range d.pending {

@@ -114,5 +114,5 @@ func (d *dispatcher) load(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return d.cancelRequestedTasks(ctx, active)
 }

@@ -343,13 +343,29 @@ func quoteAll(in []string) []string {
 	return out
 }
 
-// RetrySelection is the default selection of a retry: the failed tasks and
-// every task of failed or not-executed phases, except tasks that succeeded
-// and tasks that are inactive.
-func RetrySelection(job state.Job) []string {
+// RetrySelection is the default selection of a retry of job: the failed
+// tasks and every task of failed or not-executed phases, except inactive
+// tasks and tasks that succeeded in job or in any job of its retry lineage
+// (earlier: the jobs it retried, newest first). A retry of a retry thus
+// never reruns what the first job already did.
+func RetrySelection(job state.Job, earlier ...state.Job) []string {
+	// A task a retry did not select keeps its outcome from the job before.
+	effective := map[string]state.Job{}
+	succeeded := map[string]bool{}
+	lineage := append([]state.Job{job}, earlier...)
+	for i := len(lineage) - 1; i >= 0; i-- {
+		for _, t := range lineage[i].Tasks {
+			if _, ok := effective[t.Task]; !ok || t.Message != reasonDeselected {
+				effective[t.Task] = t
+			}
+			if t.Status == state.JobSuccess || t.Status == state.JobWarning {
+				succeeded[t.Task] = true
+			}
+		}
+	}
 	failedPhase := map[int]bool{}
 	ranPhase := map[int]bool{}
-	for _, t := range job.Tasks {
+	for _, t := range effective {
 		switch t.Status {
 		case state.JobError, state.JobTerminated, state.JobCancelled:
 			failedPhase[t.PhaseIndex] = true
@@ -359,17 +375,33 @@ func RetrySelection(job state.Job) []string {
 		}
 	}
 	var out []string
-	for _, t := range job.Tasks {
+	for _, jt := range job.Tasks {
+		t := effective[jt.Task]
 		switch {
-		case t.Message == reasonInactive:
+		case jt.Message == reasonInactive || succeeded[t.Task]:
 			continue
-		case t.Status == state.JobSuccess || t.Status == state.JobWarning:
-			continue
-		case failedPhase[t.PhaseIndex] || !ranPhase[t.PhaseIndex]:
+		case failedPhase[jt.PhaseIndex] || !ranPhase[jt.PhaseIndex]:
 			out = append(out, t.Task)
 		}
 	}
 	return out
+}
+
+// retryLineage reads the jobs job retried, newest first.
+func (e *Executor) retryLineage(ctx context.Context, job state.Job) ([]state.Job, error) {
+	var out []state.Job
+	for id := job.RetryOf; id != 0 && len(out) < 1000; {
+		j, err := e.store.Job(ctx, id)
+		if errors.Is(err, state.ErrNotFound) {
+			break // collected history ends the lineage
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read job %d that job %d retried: %w", id, job.ID, err)
+		}
+		out = append(out, j)
+		id = j.RetryOf
+	}
+	return out, nil
 }
 
 // Retry creates a new job of a finished job's orchestration that runs the
@@ -386,9 +418,13 @@ func (e *Executor) Retry(ctx context.Context, id state.JobID, tasks []string, tr
 		return state.Job{}, fmt.Errorf("job %d is still %s; wait for it to end or cancel it first", id, job.Status)
 	}
 	if len(tasks) == 0 {
-		tasks = RetrySelection(job)
+		lineage, err := e.retryLineage(ctx, job)
+		if err != nil {
+			return state.Job{}, err
+		}
+		tasks = RetrySelection(job, lineage...)
 		if len(tasks) == 0 {
-			return state.Job{}, fmt.Errorf("job %d has nothing to retry: every task succeeded or is inactive; pass --tasks or --all to run tasks again", id)
+			return state.Job{}, fmt.Errorf("job %d has nothing to retry: every task succeeded (in it or in the jobs it retried) or is inactive; pass --tasks or --all to run tasks again", id)
 		}
 	}
 	return e.Submit(ctx, Request{

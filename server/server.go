@@ -384,6 +384,10 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request, tok state.Tok
 		return
 	}
 	cancelled, err := s.Executor.Cancel(r.Context(), job.ID)
+	if errors.Is(err, executor.ErrTaskJob) {
+		writeError(w, http.StatusConflict, err.Error(), fmt.Sprintf("cancel job %d, the orchestration job of this task", job.ParentID))
+		return
+	}
 	if errors.Is(err, state.ErrJobEnded) {
 		writeError(w, http.StatusConflict, err.Error(), "the job already ended; retry it instead")
 		return

@@ -301,15 +301,22 @@ succeeded are never run again unless named with --tasks, or with --all.`,
 }
 
 func newJobsCancelCommand(g *globals) *cobra.Command {
-	var asJSON bool
+	var asJSON, onlyTask bool
 	cmd := &cobra.Command{
 		Use:   "cancel ID",
 		Short: "Cancel a job: unstarted tasks are skipped, running ones stopped",
-		Args:  cobra.ExactArgs(1),
+		Long: `Cancel ends an orchestration job: unstarted tasks are skipped, running ones
+stopped. With --task, ID is a task job and only that task is cancelled; its
+orchestration job then ends as after a failed task.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withJob(cmd.Context(), args[0], func(st state.Store, job state.Job) error {
 				ex := g.newExecutor(st, nil)
-				job, err := ex.Cancel(cmd.Context(), job.ID)
+				cancel := ex.Cancel
+				if onlyTask {
+					cancel = ex.CancelTask
+				}
+				job, err := cancel(cmd.Context(), job.ID)
 				if err != nil {
 					return &exitError{code: exitFailure, err: err}
 				}
@@ -322,5 +329,6 @@ func newJobsCancelCommand(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the job as JSON")
+	cmd.Flags().BoolVar(&onlyTask, "task", false, "ID is a task job: cancel only that task")
 	return cmd
 }
