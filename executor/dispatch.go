@@ -84,8 +84,15 @@ func (d *dispatcher) now() time.Time { return d.e.clock.Now().UTC() }
 
 // update records a transition in memory and queues it for the next flush;
 // nothing acts on it (no process starts) until flush has stored it. All
-// transitions of one round go to SQLite in one transaction.
-func (d *dispatcher) update(_ context.Context, j *state.Job, from []state.JobStatus, u state.JobUpdate) error {
+// transitions of one round go to the state in one transaction. The
+// statuses the job may come from are those of the transition table; the
+// store checks them as a compare-and-set, so a job another process changed
+// is not overwritten.
+func (d *dispatcher) update(_ context.Context, j *state.Job, u state.JobUpdate) error {
+	from := state.TransitionFrom(j.Kind, u.Status)
+	if len(from) == 0 {
+		return fmt.Errorf("job %d: no %s job may become %s", j.ID, j.Kind, u.Status)
+	}
 	d.batch = append(d.batch, state.JobTransition{ID: j.ID, From: from, Update: u})
 	j.Status = u.Status
 	d.changes++
@@ -238,14 +245,14 @@ func (d *dispatcher) schedulePass(ctx context.Context) error {
 			}
 		case busy || d.draining:
 			if r.job.Status == state.JobCreated {
-				if err := d.update(ctx, &r.job, []state.JobStatus{state.JobCreated}, state.JobUpdate{Status: state.JobWaiting}); err != nil {
+				if err := d.update(ctx, &r.job, state.JobUpdate{Status: state.JobWaiting}); err != nil {
 					return err
 				}
 			}
 			i++
 		default:
 			d.pending = slices.Delete(d.pending, i, i+1)
-			if err := d.update(ctx, &r.job, []state.JobStatus{state.JobCreated, state.JobWaiting}, state.JobUpdate{Status: state.JobProcessing, StartedAt: d.now()}); err != nil {
+			if err := d.update(ctx, &r.job, state.JobUpdate{Status: state.JobProcessing, StartedAt: d.now()}); err != nil {
 				return err
 			}
 			d.busy[r.job.SerialKey] = r.job.ID
@@ -295,14 +302,14 @@ func (d *dispatcher) startTask(ctx context.Context, t *task) (bool, error) {
 	}
 	if _, busy := d.busy[t.job.SerialKey]; busy || d.procs >= d.limit || d.draining {
 		if t.status == state.JobCreated {
-			if err := d.setTask(ctx, t, []state.JobStatus{state.JobCreated}, state.JobUpdate{Status: state.JobWaiting}); err != nil {
+			if err := d.setTask(ctx, t, state.JobUpdate{Status: state.JobWaiting}); err != nil {
 				return false, err
 			}
 		}
 		return false, nil
 	}
 	logPath := d.e.logPath(t.job.ID)
-	if err := d.setTask(ctx, t, []state.JobStatus{state.JobCreated, state.JobWaiting}, state.JobUpdate{Status: state.JobProcessing, StartedAt: d.now(), LogPath: &logPath}); err != nil {
+	if err := d.setTask(ctx, t, state.JobUpdate{Status: state.JobProcessing, StartedAt: d.now(), LogPath: &logPath}); err != nil {
 		return false, err
 	}
 	d.busy[t.job.SerialKey] = t.job.ID
@@ -323,7 +330,7 @@ func (d *dispatcher) startTask(ctx context.Context, t *task) (bool, error) {
 // takes its result. The task holds no process slot, so nested
 // orchestrations cannot deadlock on the limit.
 func (d *dispatcher) startChild(ctx context.Context, t *task) error {
-	if err := d.setTask(ctx, t, nil, state.JobUpdate{Status: state.JobProcessing, StartedAt: d.now()}); err != nil {
+	if err := d.setTask(ctx, t, state.JobUpdate{Status: state.JobProcessing, StartedAt: d.now()}); err != nil {
 		return err
 	}
 	s, revision, err := d.e.applied(ctx)
@@ -358,14 +365,14 @@ func (d *dispatcher) startChild(ctx context.Context, t *task) error {
 	// the task fails, which its phase handles like any failure.
 	t.status = state.JobError
 	msg := fmt.Sprintf("error: cannot run orchestration %q: %v", t.spec.Orchestration, err)
-	if uerr := d.setTask(ctx, t, nil, state.JobUpdate{Status: state.JobError, FinishedAt: d.now(), Message: &msg}); uerr != nil {
+	if uerr := d.setTask(ctx, t, state.JobUpdate{Status: state.JobError, FinishedAt: d.now(), Message: &msg}); uerr != nil {
 		return uerr
 	}
 	return d.advance(ctx, t.run)
 }
 
-func (d *dispatcher) setTask(ctx context.Context, t *task, from []state.JobStatus, u state.JobUpdate) error {
-	if err := d.update(ctx, &t.job, from, u); err != nil {
+func (d *dispatcher) setTask(ctx context.Context, t *task, u state.JobUpdate) error {
+	if err := d.update(ctx, &t.job, u); err != nil {
 		return err
 	}
 	t.status = u.Status
@@ -387,7 +394,7 @@ func (d *dispatcher) taskDone(ctx context.Context, res taskResult) error {
 			u.TableUpdates = append(u.TableUpdates, state.TableUpdate{Table: table, At: u.FinishedAt, Source: "job", JobID: int64(t.job.ID)})
 		}
 	}
-	if err := d.setTask(ctx, t, []state.JobStatus{state.JobProcessing}, u); err != nil {
+	if err := d.setTask(ctx, t, u); err != nil {
 		return err
 	}
 	return d.advance(ctx, t.run)

@@ -87,7 +87,7 @@ func (d *dispatcher) finish(ctx context.Context, r *run) error {
 	for _, ph := range r.phases {
 		for _, t := range ph {
 			if t.status == state.JobCreated || t.status == state.JobWaiting {
-				if err := d.setTask(ctx, t, []state.JobStatus{state.JobCreated, state.JobWaiting}, state.JobUpdate{Status: state.JobSkipped, FinishedAt: now, Message: ptr(reason)}); err != nil {
+				if err := d.setTask(ctx, t, state.JobUpdate{Status: state.JobSkipped, FinishedAt: now, Message: ptr(reason)}); err != nil {
 					return err
 				}
 			}
@@ -95,7 +95,7 @@ func (d *dispatcher) finish(ctx context.Context, r *run) error {
 	}
 	d.ready = slices.DeleteFunc(d.ready, func(t *task) bool { return t.run == r })
 	outbox := d.e.outboxFor(ctx, r.job, r.spec, status, msg, now)
-	if err := d.update(ctx, &r.job, []state.JobStatus{state.JobCreated, state.JobWaiting, state.JobProcessing}, state.JobUpdate{Status: status, FinishedAt: now, Message: &msg, Outbox: outbox}); err != nil {
+	if err := d.update(ctx, &r.job, state.JobUpdate{Status: status, FinishedAt: now, Message: &msg, Outbox: outbox}); err != nil {
 		return err
 	}
 	return d.ended1(ctx, r)
@@ -107,13 +107,13 @@ func (d *dispatcher) skipRun(ctx context.Context, r *run, msg string) error {
 	for _, ph := range r.phases {
 		for _, t := range ph {
 			if !t.status.Terminal() {
-				if err := d.setTask(ctx, t, nil, state.JobUpdate{Status: state.JobSkipped, FinishedAt: now, Message: ptr(reasonOverlap)}); err != nil {
+				if err := d.setTask(ctx, t, state.JobUpdate{Status: state.JobSkipped, FinishedAt: now, Message: ptr(reasonOverlap)}); err != nil {
 					return err
 				}
 			}
 		}
 	}
-	if err := d.update(ctx, &r.job, []state.JobStatus{state.JobCreated, state.JobWaiting}, state.JobUpdate{Status: state.JobSkipped, FinishedAt: now, Message: &msg}); err != nil {
+	if err := d.update(ctx, &r.job, state.JobUpdate{Status: state.JobSkipped, FinishedAt: now, Message: &msg}); err != nil {
 		return err
 	}
 	return d.ended1(ctx, r)
@@ -190,7 +190,7 @@ func (d *dispatcher) ended1(ctx context.Context, r *run) error {
 		status = state.JobError
 	}
 	msg := fmt.Sprintf("orchestration job %d ended %s", r.job.ID, r.job.Status)
-	if err := d.setTask(ctx, t, []state.JobStatus{state.JobProcessing}, state.JobUpdate{Status: status, FinishedAt: d.now(), Message: &msg}); err != nil {
+	if err := d.setTask(ctx, t, state.JobUpdate{Status: status, FinishedAt: d.now(), Message: &msg}); err != nil {
 		return err
 	}
 	return d.advance(ctx, t.run)
@@ -218,7 +218,7 @@ func (d *dispatcher) cancel(ctx context.Context, r *run) error {
 	}
 	for _, t := range r.phases[r.phase] {
 		if t.status == state.JobCreated || t.status == state.JobWaiting {
-			if err := d.setTask(ctx, t, nil, state.JobUpdate{Status: state.JobSkipped, FinishedAt: d.now(), Message: ptr(reasonCancelled)}); err != nil {
+			if err := d.setTask(ctx, t, state.JobUpdate{Status: state.JobSkipped, FinishedAt: d.now(), Message: ptr(reasonCancelled)}); err != nil {
 				return err
 			}
 		}

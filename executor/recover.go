@@ -32,16 +32,16 @@ func (d *dispatcher) recover(ctx context.Context) error {
 				switch t.Status {
 				case state.JobProcessing:
 					d.e.killLeftovers(t.ID)
-					if err := d.update(ctx, t, nil, state.JobUpdate{Status: state.JobTerminated, FinishedAt: now, Message: ptr(msg)}); err != nil {
+					if err := d.update(ctx, t, state.JobUpdate{Status: state.JobTerminated, FinishedAt: now, Message: ptr(msg)}); err != nil {
 						return err
 					}
 				case state.JobCreated, state.JobWaiting:
-					if err := d.update(ctx, t, nil, state.JobUpdate{Status: state.JobSkipped, FinishedAt: now, Message: ptr(reasonStopped)}); err != nil {
+					if err := d.update(ctx, t, state.JobUpdate{Status: state.JobSkipped, FinishedAt: now, Message: ptr(reasonStopped)}); err != nil {
 						return err
 					}
 				}
 			}
-			if err := d.update(ctx, &full, nil, state.JobUpdate{Status: state.JobTerminated, FinishedAt: now, Message: ptr(msg)}); err != nil {
+			if err := d.update(ctx, &full, state.JobUpdate{Status: state.JobTerminated, FinishedAt: now, Message: ptr(msg)}); err != nil {
 				return err
 			}
 			d.e.cfg.Logger.Warn("job ended by recovery", "job", full.ID, "orchestration", full.Orchestration)

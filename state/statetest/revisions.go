@@ -153,3 +153,60 @@ func testRevisionsLimitZeroListsAll(t *testing.T, s state.Store) {
 		}
 	}
 }
+
+// testRefusedAttemptIsKeptBesideTheSourceStatus: the last attempted
+// revision and why it was refused survive fetches, and an applied attempt
+// clears the reason.
+func testRefusedAttemptIsKeptBesideTheSourceStatus(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+	if err := s.RecordAttempt(ctx, t0, "abc", "refusing to delete most orchestrations"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordFetch(ctx, t0.Add(time.Minute), "abc", nil); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.SourceStatus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.AttemptRef != "abc" || !st.AttemptAt.Equal(t0) || st.RefusedReason != "refusing to delete most orchestrations" || st.Ref != "abc" {
+		t.Errorf("status after a refused attempt = %+v", st)
+	}
+	if err := s.RecordAttempt(ctx, t0.Add(2*time.Minute), "def", ""); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = s.SourceStatus(ctx)
+	if st.AttemptRef != "def" || st.RefusedReason != "" {
+		t.Errorf("status after an applied attempt = %+v", st)
+	}
+}
+
+// testOrchestrationsSinceCountsTheRecentlyDeleted: orchestrations live now
+// and those deleted by revisions applied after the instant are named;
+// those deleted before it are not.
+func testOrchestrationsSinceCountsTheRecentlyDeleted(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+	apply := func(at time.Time, names ...string) {
+		t.Helper()
+		var objs []spec.Object
+		for _, n := range names {
+			objs = append(objs, obj(spec.KindOrchestration, n, "1"))
+		}
+		if _, err := s.ApplyRevision(ctx, state.Revision{Ref: at.Format("1504"), Source: "src", AppliedAt: at}, objs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(t0, "old", "a", "b", "c")
+	apply(t0.Add(time.Minute), "a", "b", "c")   // old deleted before the window
+	apply(t0.Add(2*time.Hour), "a", "b")        // c deleted inside it
+	apply(t0.Add(2*time.Hour+time.Minute), "a") // b too
+	got, err := s.OrchestrationsSince(ctx, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, " ") != "a b c" {
+		t.Errorf("OrchestrationsSince = %v, want [a b c]", got)
+	}
+}

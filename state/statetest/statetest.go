@@ -35,6 +35,8 @@ func Run(t *testing.T, newDB NewDB) {
 		{"TableUpdatesKeepTheLatest", testTableUpdatesKeepTheLatest},
 		{"TimesKeepNanosecondsAndComeBackInUTC", testTimesKeepNanosecondsAndComeBackInUTC},
 		{"RevisionsLimitZeroListsAll", testRevisionsLimitZeroListsAll},
+		{"RefusedAttemptIsKeptBesideTheSourceStatus", testRefusedAttemptIsKeptBesideTheSourceStatus},
+		{"OrchestrationsSinceCountsTheRecentlyDeleted", testOrchestrationsSinceCountsTheRecentlyDeleted},
 		{"TokensAreStoredByHashAndRevokedNotDeleted", testTokensAreStoredByHashAndRevokedNotDeleted},
 		{"OrchestrationTokenRotationKeepsTheOldOneForRunningJobs", testOrchestrationTokenRotationKeepsTheOldOneForRunningJobs},
 	}
