@@ -5,9 +5,6 @@
 package spec
 
 import (
-	"encoding/json"
-	"fmt"
-	"time"
 
 	"github.com/baton-dev/baton/finding"
 )
@@ -195,52 +192,4 @@ type Task struct {
 	Enabled           bool           `json:"enabled"`
 	ContinueOnFailure bool           `json:"continue_on_failure"`
 	Parameters        map[string]any `json:"parameters,omitempty"`
-}
-
-// Duration is a time.Duration written as Go duration text ("1h30m").
-type Duration time.Duration
-
-// ParseDuration reads Go duration text, and also whole days ("2d").
-func ParseDuration(s string) (Duration, error) {
-	if n := len(s); n > 1 && s[n-1] == 'd' {
-		var days int64
-		if _, err := fmt.Sscanf(s[:n-1], "%d", &days); err == nil && fmt.Sprint(days) == s[:n-1] {
-			if days < 0 {
-				return 0, fmt.Errorf("duration %q is negative", s)
-			}
-			return Duration(time.Duration(days) * 24 * time.Hour), nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration; write it like \"90s\", \"30m\", \"2h\" or \"1d\"", s)
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("duration %q is negative", s)
-	}
-	return Duration(d), nil
-}
-
-// Std returns the value as a time.Duration.
-func (d Duration) Std() time.Duration { return time.Duration(d) }
-
-func (d Duration) String() string { return time.Duration(d).String() }
-
-// MarshalJSON writes the duration as text, so that state and plans stay readable.
-func (d Duration) MarshalJSON() ([]byte, error) {
-	return json.Marshal(time.Duration(d).String())
-}
-
-// UnmarshalJSON reads the text written by MarshalJSON.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("duration: %w", err)
-	}
-	v, err := ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*d = v
-	return nil
 }

@@ -5,6 +5,16 @@ component "sh" {
 
 configuration "c" { component = "sh" }
 
+configuration "wraps" {
+  command = ["sh"]
+  timeout = "135586085299701d"
+}
+
+configuration "just-too-long" {
+  command = ["sh"]
+  timeout = "106752d"
+}
+
 orchestration "o" {
   trigger {
     tables   = ["in.c-main.orders"]
