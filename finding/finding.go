@@ -11,6 +11,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/baton-dev/baton/terminal"
 )
 
 // Severity says whether a finding stops a revision from being applied.
@@ -126,15 +128,18 @@ func (l List) Sort() {
 func (l List) WriteText(w io.Writer) {
 	var b strings.Builder
 	for _, f := range l {
+		// Files and libraries' messages may hold control characters; they
+		// reach a terminal escaped.
 		if f.File != "" {
-			fmt.Fprintf(&b, "%s:%d:%d: ", f.File, f.Line, f.Column)
+			fmt.Fprintf(&b, "%s:%d:%d: ", terminal.Escape(f.File), f.Line, f.Column)
 		}
-		fmt.Fprintf(&b, "%s: %s\n", f.Severity, f.Message)
+		fmt.Fprintf(&b, "%s: %s\n", f.Severity, terminal.EscapeLines(f.Message))
 		if f.SourceLine != "" {
-			fmt.Fprintf(&b, "    %s\n    %s^\n", f.SourceLine, caretIndent(f.SourceLine, f.Column))
+			line := terminal.EscapeLines(f.SourceLine)
+			fmt.Fprintf(&b, "    %s\n    %s^\n", line, caretIndent(line, f.Column))
 		}
 		if f.Hint != "" {
-			fmt.Fprintf(&b, "  hint: %s\n", f.Hint)
+			fmt.Fprintf(&b, "  hint: %s\n", terminal.EscapeLines(f.Hint))
 		}
 	}
 	io.WriteString(w, b.String())

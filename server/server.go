@@ -65,9 +65,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /v1/tokens", s.auth(ScopeAdmin, s.listTokens))
 	mux.Handle("POST /v1/tokens", s.auth(ScopeAdmin, s.createToken))
 	mux.Handle("DELETE /v1/tokens/{id}", s.auth(ScopeAdmin, s.revokeToken))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint "+r.Method+" "+r.URL.Path, "the API lives under /v1/; see DESIGN section 8")
-	})
+	mux.HandleFunc("/", fallback(mux))
 	return mux
 }
 
@@ -127,7 +125,13 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		writeError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error(), "see DESIGN section 8 for the body of this endpoint")
+		writeError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error(), "send one JSON object; see the API reference for this endpoint's fields")
+		return false
+	}
+	// One value and nothing after it: a body with more is not what the
+	// client meant to send.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		writeError(w, http.StatusBadRequest, "invalid JSON body: data after the JSON object", "send exactly one JSON object")
 		return false
 	}
 	return true
@@ -413,6 +417,13 @@ func (s *Server) listTables(w http.ResponseWriter, r *http.Request, _ state.Toke
 
 func (s *Server) updateTable(w http.ResponseWriter, r *http.Request, _ state.Token) {
 	id := r.PathValue("id")
+	if err := spec.CheckTableID(id); err != nil {
+		if len(id) > 60 {
+			id = id[:60] + "..."
+		}
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("table id %q is not valid: %v", id, err), "name the table as the HCL files do")
+		return
+	}
 	u := state.TableUpdate{Table: id, At: s.Clock.Now().UTC(), Source: "api"}
 	if err := s.Store.RecordTableUpdates(r.Context(), u); err != nil {
 		s.internal(w, err)
@@ -475,6 +486,10 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, _ state.Tok
 func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request, _ state.Token) {
 	name := r.PathValue("name")
 	tok, err := s.Tokens.Refresh(r.Context(), name)
+	if errors.Is(err, ErrUnknownOrchestration) {
+		writeError(w, http.StatusNotFound, err.Error(), "GET /v1/orchestrations lists them")
+		return
+	}
 	if err != nil {
 		s.internal(w, err)
 		return

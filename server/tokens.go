@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/baton-dev/baton/clock"
+	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
 )
 
@@ -35,6 +36,10 @@ var Scopes = []string{ScopeRun, ScopeJobsRead, ScopeTablesWrite, ScopeAdmin}
 
 // ErrUnauthorized means no valid token was presented.
 var ErrUnauthorized = errors.New("unauthorized")
+
+// ErrUnknownOrchestration means a token was asked for an orchestration that
+// is not applied.
+var ErrUnknownOrchestration = errors.New("unknown orchestration")
 
 // Tokens issues and checks tokens.
 type Tokens struct {
@@ -145,7 +150,16 @@ func (t *Tokens) EnsureOrchestrationTokens(ctx context.Context, orchestrations [
 
 // Refresh rotates an orchestration's token: new jobs get the new one; jobs
 // already running keep the old one until they end.
+// An orchestration that is not applied has no token to rotate:
+// ErrUnknownOrchestration.
 func (t *Tokens) Refresh(ctx context.Context, orchestration string) (state.Token, error) {
+	objs, err := t.Store.AppliedObjects(ctx)
+	if err != nil {
+		return state.Token{}, err
+	}
+	if !slices.ContainsFunc(objs, func(o spec.Object) bool { return o.Kind == spec.KindOrchestration && o.Name == orchestration }) {
+		return state.Token{}, fmt.Errorf("%w %q in the applied revision; baton tokens list shows the orchestration tokens", ErrUnknownOrchestration, orchestration)
+	}
 	return t.rotate(ctx, orchestration)
 }
 

@@ -5,7 +5,6 @@
 package spec
 
 import (
-
 	"github.com/baton-dev/baton/finding"
 )
 

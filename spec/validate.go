@@ -158,6 +158,11 @@ func named[T any](v *validator, kind string, items []T, key func(T) (string, Sou
 			v.errorf(src.Pos, "give the block a non-empty label", "%s name is empty", kind)
 			continue
 		}
+		if kind == "table" {
+			v.tableID(src.Pos, "table", name)
+		} else {
+			v.name(src.Pos, kind, name)
+		}
 		if prev, dup := out[name]; dup {
 			_, psrc := key(prev)
 			v.errorf(src.Pos, "rename one of them or delete the copy", "%s %q is already defined at %s", kind, name, psrc.Pos)
@@ -180,6 +185,12 @@ func (v *validator) command(src Source, argv []string, what string) {
 
 func (v *validator) configuration(c *Configuration, components map[string]*Component) {
 	what := "configuration " + quote(c.Name)
+	for _, id := range c.Inputs {
+		v.tableID(c.FieldPos("inputs"), what+": input table", id)
+	}
+	for _, id := range c.Outputs {
+		v.tableID(c.FieldPos("outputs"), what+": output table", id)
+	}
 	switch {
 	case c.Component != "" && len(c.Command) > 0:
 		v.errorf(c.FieldPos("command"), "keep component or command, not both", "%s sets both component and command", what)
@@ -235,6 +246,7 @@ func (v *validator) orchestration(o *Orchestration, configurations map[string]*C
 			v.errorf(t.FieldPos("tables"), "list the tables whose updates start this orchestration", "%s: trigger has no tables", what)
 		}
 		for _, id := range t.Tables {
+			v.tableID(t.FieldPos("tables"), what+": trigger table", id)
 			if _, declared := tables[id]; !declared && !produced[id] {
 				v.warnf(t.FieldPos("tables"), "add a table block for it, or list it in a configuration's outputs", "%s: trigger table %q is not produced by any configuration and not declared; only `baton tables touch` or the API can update it", what, id)
 				v.problems[len(v.problems)-1].Code = CodeUnresolved
@@ -269,6 +281,7 @@ func (v *validator) orchestration(o *Orchestration, configurations map[string]*C
 			v.errorf(ph.Pos, "phase names must differ within an orchestration", "%s: phase %q is already defined at %s", what, ph.Name, prev)
 		}
 		phases[ph.Name] = ph.Pos
+		v.name(ph.Pos, what+": phase", ph.Name)
 		if len(ph.Tasks) == 0 {
 			v.errorf(ph.Pos, "add a task to it or delete the phase", "%s: phase %q is empty", what, ph.Name)
 		}
@@ -277,6 +290,7 @@ func (v *validator) orchestration(o *Orchestration, configurations map[string]*C
 				v.errorf(t.Pos, "tasks are selected by name, so names must differ within an orchestration", "%s: task %q is already defined at %s", what, t.Name, prev)
 			}
 			tasks[t.Name] = t.Pos
+			v.name(t.Pos, what+": task", t.Name)
 			v.task(o, t, configurations, orchestrations)
 		}
 	}
@@ -392,6 +406,31 @@ func suggestHint(name string, candidates []string, kind string) string {
 }
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }
+
+// name reports a name outside the allowed set; an empty one is reported
+// where it is defined.
+func (v *validator) name(pos Pos, what, name string) {
+	if name == "" {
+		return
+	}
+	if err := CheckName(name); err != nil {
+		v.errorf(pos, "rename it", "%s name %s is not valid: %v", what, shorten(name), err)
+	}
+}
+
+func (v *validator) tableID(pos Pos, what, id string) {
+	if err := CheckTableID(id); err != nil {
+		v.errorf(pos, "rename the table", "%s id %s is not valid: %v", what, shorten(id), err)
+	}
+}
+
+// shorten quotes s, cut to a length that fits a message.
+func shorten(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return fmt.Sprintf("%q...", string(r[:40]))
+	}
+	return quote(s)
+}
 
 // ValidEnvName reports whether s can name an environment variable.
 func ValidEnvName(s string) bool {

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/terminal"
 )
 
 func newJobsCommand(g *globals) *cobra.Command {
@@ -55,7 +56,7 @@ func newJobsCommand(g *globals) *cobra.Command {
 				tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tORCHESTRATION\tSTATUS\tTRIGGER\tCREATED\tDURATION")
 				for _, j := range jobs {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.Orchestration, j.Status, j.Trigger, j.CreatedAt.Local().Format("2006-01-02 15:04:05"), duration(j.StartedAt, j.FinishedAt))
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", j.ID, terminal.Escape(j.Orchestration), j.Status, j.Trigger, j.CreatedAt.Local().Format("2006-01-02 15:04:05"), duration(j.StartedAt, j.FinishedAt))
 				}
 				tw.Flush()
 				if len(jobs) == limit && limit > 0 {
@@ -125,20 +126,20 @@ func newJobsShowCommand(g *globals) *cobra.Command {
 }
 
 func showJob(w io.Writer, j state.Job) {
-	fmt.Fprintf(w, "job %d: %s\n", j.ID, j.Orchestration)
+	fmt.Fprintf(w, "job %d: %s\n", j.ID, terminal.Escape(j.Orchestration))
 	fmt.Fprintf(w, "  status:    %s\n", j.Status)
 	if j.Message != "" {
-		fmt.Fprintf(w, "  message:   %s\n", j.Message)
+		fmt.Fprintf(w, "  message:   %s\n", terminal.Escape(j.Message))
 	}
 	fmt.Fprintf(w, "  trigger:   %s", j.Trigger)
 	if j.TriggeredBy != "" {
-		fmt.Fprintf(w, " by %s", j.TriggeredBy)
+		fmt.Fprintf(w, " by %s", terminal.Escape(j.TriggeredBy))
 	}
 	fmt.Fprintln(w)
 	if j.RetryOf != 0 {
 		fmt.Fprintf(w, "  retry of:  %d\n", j.RetryOf)
 	}
-	fmt.Fprintf(w, "  revision:  %s\n", j.Revision)
+	fmt.Fprintf(w, "  revision:  %s\n", terminal.Escape(j.Revision))
 	fmt.Fprintf(w, "  created:   %s\n", stamp(j.CreatedAt))
 	fmt.Fprintf(w, "  started:   %s\n", stamp(j.StartedAt))
 	fmt.Fprintf(w, "  finished:  %s\n", stamp(j.FinishedAt))
@@ -148,10 +149,10 @@ func showJob(w io.Writer, j state.Job) {
 	for _, t := range j.Tasks {
 		if t.Phase != phase {
 			phase = t.Phase
-			fmt.Fprintf(tw, "\nphase %s\n", phase)
+			fmt.Fprintf(tw, "\nphase %s\n", terminal.Escape(phase))
 			fmt.Fprintln(tw, "  TASK\tJOB\tSTATUS\tSTARTED\tDURATION\tPARALLEL WITH\tMESSAGE")
 		}
-		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t%s\n", t.Task, t.ID, t.Status, clockTime(t.StartedAt), duration(t.StartedAt, t.FinishedAt), strings.Join(parallelWith(j.Tasks, t), ", "), t.Message)
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t%s\n", terminal.Escape(t.Task), t.ID, t.Status, clockTime(t.StartedAt), duration(t.StartedAt, t.FinishedAt), terminal.Escape(strings.Join(parallelWith(j.Tasks, t), ", ")), terminal.Escape(t.Message))
 	}
 	tw.Flush()
 }
@@ -205,7 +206,13 @@ func newJobsLogsCommand(g *globals) *cobra.Command {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return g.withJob(ctx, args[0], func(st state.Store, job state.Job) error {
-				return printLogs(ctx, g.stdout, st, job, followFlag)
+				out := g.stdout
+				if isTerminal(out) {
+					// Task output may hold escape sequences from anywhere;
+					// a terminal shows them, a pipe gets the bytes.
+					out = &terminal.Writer{W: out}
+				}
+				return printLogs(ctx, out, st, job, followFlag)
 			})
 		},
 	}
@@ -232,7 +239,7 @@ func printLogs(ctx context.Context, w io.Writer, st state.Store, job state.Job, 
 				continue // not started yet
 			}
 			if !headed[t.ID] && len(tasks) > 1 {
-				fmt.Fprintf(w, "==> %s/%s (job %d, %s) <==\n", t.Phase, t.Task, t.ID, t.Status)
+				fmt.Fprintf(w, "==> %s/%s (job %d, %s) <==\n", terminal.Escape(t.Phase), terminal.Escape(t.Task), t.ID, t.Status)
 				headed[t.ID] = true
 			}
 			if _, err := f.Seek(offsets[t.ID], io.SeekStart); err == nil {

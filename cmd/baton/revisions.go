@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/terminal"
 )
 
 func newRevisionsCommand(g *globals) *cobra.Command {
@@ -41,7 +42,7 @@ func newRevisionsCommand(g *globals) *cobra.Command {
 				tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tREVISION\tAPPLIED\tAUTHOR\tMESSAGE")
 				for _, r := range revs {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.ID, shortRevision(r.Ref), r.AppliedAt.Format(time.RFC3339), r.Author, firstLine(r.Message))
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.ID, terminal.Escape(shortRevision(r.Ref)), r.AppliedAt.Format(time.RFC3339), terminal.Escape(r.Author), terminal.Escape(firstLine(r.Message)))
 				}
 				if err := tw.Flush(); err != nil {
 					return err
@@ -50,7 +51,7 @@ func newRevisionsCommand(g *globals) *cobra.Command {
 					fmt.Fprintf(g.stderr, "baton: revision %s was refused at %s: %s\n", shortRevision(status.AttemptRef), status.AttemptAt.Format(time.RFC3339), status.RefusedReason)
 				}
 				if !status.StaleSince.IsZero() {
-					fmt.Fprintf(g.stderr, "baton: the source is stale since %s: %s\n", status.StaleSince.Format(time.RFC3339), status.LastError)
+					fmt.Fprintf(g.stderr, "baton: the source is stale since %s: %s\n", status.StaleSince.Format(time.RFC3339), terminal.EscapeLines(status.LastError))
 				}
 				return nil
 			})

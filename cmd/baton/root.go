@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/baton-dev/baton/redact"
+	"github.com/baton-dev/baton/terminal"
 )
 
 // Exit codes of DESIGN section 6.
@@ -56,11 +57,11 @@ func run(args []string) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(g.stderr, "baton: %s\n", redact.Error(ee.err))
+			fmt.Fprintf(g.stderr, "baton: %s\n", terminal.EscapeLines(redact.Error(ee.err)))
 		}
 		return ee.code
 	}
-	fmt.Fprintf(g.stderr, "baton: %s\n", redact.Error(err))
+	fmt.Fprintf(g.stderr, "baton: %s\n", terminal.EscapeLines(redact.Error(err)))
 	return exitFailure
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/terminal"
 )
 
 func newRunCommand(g *globals) *cobra.Command {
@@ -183,11 +184,11 @@ func newProgress(w io.Writer) *progress {
 
 func (p *progress) update(job state.Job) {
 	if !p.header {
-		fmt.Fprintf(p.w, "job %d: %s (%s, revision %s)\n", job.ID, job.Orchestration, job.Trigger, shortRevision(job.Revision))
+		fmt.Fprintf(p.w, "job %d: %s (%s, revision %s)\n", job.ID, terminal.Escape(job.Orchestration), job.Trigger, terminal.Escape(shortRevision(job.Revision)))
 		p.header = true
 	}
 	if p.seen[job.ID] != job.Status && (job.Status == state.JobWaiting) {
-		fmt.Fprintf(p.w, "  waiting for another job of %s to end\n", job.Orchestration)
+		fmt.Fprintf(p.w, "  waiting for another job of %s to end\n", terminal.Escape(job.Orchestration))
 	}
 	p.seen[job.ID] = job.Status
 	for _, t := range job.Tasks {
@@ -198,14 +199,14 @@ func (p *progress) update(job state.Job) {
 		p.seen[t.ID] = t.Status
 		if t.Phase != p.phase {
 			p.phase = t.Phase
-			fmt.Fprintf(p.w, "  phase %s\n", t.Phase)
+			fmt.Fprintf(p.w, "  phase %s\n", terminal.Escape(t.Phase))
 		}
-		line := fmt.Sprintf("    %-30s %s", t.Task, p.paint(t.Status))
+		line := fmt.Sprintf("    %-30s %s", terminal.Escape(t.Task), p.paint(t.Status))
 		if t.Status.Terminal() && !t.StartedAt.IsZero() {
 			line += "  " + duration(t.StartedAt, t.FinishedAt)
 		}
 		if t.Message != "" && t.Status != state.JobSuccess {
-			line += "  " + t.Message
+			line += "  " + terminal.Escape(t.Message)
 		}
 		fmt.Fprintln(p.w, line)
 	}
@@ -239,7 +240,7 @@ func writeSummary(w io.Writer, job state.Job) {
 	}
 	fmt.Fprintf(w, "job %d ended %s in %s (tasks: %s)\n", job.ID, job.Status, duration(job.StartedAt, job.FinishedAt), strings.Join(parts, ", "))
 	if job.Message != "" && job.Status != state.JobSuccess {
-		fmt.Fprintf(w, "  %s\n", job.Message)
+		fmt.Fprintf(w, "  %s\n", terminal.Escape(job.Message))
 	}
 	if failedStatus(job.Status) {
 		fmt.Fprintf(w, "  logs: baton jobs logs %d; retry the failed tasks: baton jobs retry %d\n", job.ID, job.ID)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/terminal"
 )
 
 func newTablesCommand(g *globals) *cobra.Command {
@@ -34,7 +35,7 @@ func newTablesCommand(g *globals) *cobra.Command {
 				tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "TABLE\tUPDATED\tSOURCE")
 				for _, t := range tables {
-					fmt.Fprintf(tw, "%s\t%s\t%s\n", t.ID, t.UpdatedAt.UTC().Format(time.RFC3339), t.Source)
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", terminal.Escape(t.ID), t.UpdatedAt.UTC().Format(time.RFC3339), terminal.Escape(t.Source))
 				}
 				return tw.Flush()
 			})
@@ -52,6 +53,11 @@ func newTablesTouchCommand(g *globals) *cobra.Command {
 		Short: "Record that tables were updated, which may fire event triggers",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, id := range args {
+				if err := spec.CheckTableID(id); err != nil {
+					return &exitError{code: exitFailure, err: fmt.Errorf("table id %q: %w", id, err)}
+				}
+			}
 			if serverURL != "" {
 				for _, id := range args {
 					if err := remote(cmd.Context(), serverURL, "POST", "/v1/tables/"+pathEscape(id)+"/updates", nil, nil); err != nil {
@@ -123,6 +129,6 @@ func warnUnknownTables(ctx context.Context, g *globals, st state.Store, ids []st
 		if sug := spec.Suggest(id, names); sug != "" {
 			hint = fmt.Sprintf(" (did you mean %q?)", sug)
 		}
-		fmt.Fprintf(g.stderr, "baton: warning: table %s is not used by the applied revision%s; recorded anyway\n", id, hint)
+		fmt.Fprintf(g.stderr, "baton: warning: table %s is not used by the applied revision%s; recorded anyway\n", terminal.Escape(id), terminal.Escape(hint))
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/terminal"
 )
 
 func newTokensCommand(g *globals) *cobra.Command {
@@ -96,7 +97,7 @@ func newTokensListCommand(g *globals) *cobra.Command {
 					if !t.RevokedAt.IsZero() {
 						revoked = t.RevokedAt.Format(time.RFC3339)
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Description, t.Owner, strings.Join(t.Scopes, ","), strings.Join(t.Orchestrations, ","), t.CreatedAt.Format(time.RFC3339), revoked)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", terminal.Escape(t.ID), terminal.Escape(t.Description), terminal.Escape(t.Owner), terminal.Escape(strings.Join(t.Scopes, ",")), terminal.Escape(strings.Join(t.Orchestrations, ",")), t.CreatedAt.Format(time.RFC3339), revoked)
 				}
 				return tw.Flush()
 			})
