@@ -77,7 +77,7 @@ func (d *dispatcher) cancelTask(ctx context.Context, r *run, id state.JobID) err
 				}
 			default:
 				d.ready = slices.DeleteFunc(d.ready, func(x *task) bool { return x == t })
-				if err := d.setTask(ctx, t, []state.JobStatus{state.JobCreated, state.JobWaiting}, state.JobUpdate{Status: state.JobCancelled, FinishedAt: d.now(), Message: ptr(reasonTaskCancelled)}); err != nil {
+				if err := d.setTask(ctx, t, state.JobUpdate{Status: state.JobCancelled, FinishedAt: d.now(), Message: ptr(reasonTaskCancelled)}); err != nil {
 					return err
 				}
 				if r.phase >= 0 {

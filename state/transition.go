@@ -7,7 +7,9 @@ import "slices"
 // is recorded created (or, when it never runs, directly with its end);
 // terminal statuses lead nowhere.
 //
-// A task ends only from processing: a task that never started is skipped.
+// A task ends only from processing, except that one cancelled on its own
+// is cancelled before it starts; a task that never started is otherwise
+// skipped.
 // An orchestration job may end from any status that has not ended, as when
 // it fails before its first task starts or recovery finds it unfinished.
 var transitions = map[JobKind]map[JobStatus][]JobStatus{
@@ -27,7 +29,7 @@ var transitions = map[JobKind]map[JobStatus][]JobStatus{
 		JobSuccess:    {JobProcessing},
 		JobWarning:    {JobProcessing},
 		JobError:      {JobProcessing},
-		JobCancelled:  {JobProcessing},
+		JobCancelled:  {JobCreated, JobWaiting, JobProcessing},
 		JobTerminated: {JobProcessing},
 		JobSkipped:    {JobCreated, JobWaiting},
 	},
