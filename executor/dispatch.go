@@ -74,10 +74,13 @@ type dispatcher struct {
 	// changed nothing.
 	changes int
 	ended   []state.Job
+	// stop ends with Run's context; writes that fail are retried until
+	// a while after it ends.
+	stop context.Context
 }
 
 func newDispatcher(e *Executor) *dispatcher {
-	return &dispatcher{e: e, runs: map[state.JobID]*run{}, busy: map[string]state.JobID{}, running: map[state.JobID]*task{}}
+	return &dispatcher{e: e, runs: map[state.JobID]*run{}, busy: map[string]state.JobID{}, running: map[state.JobID]*task{}, stop: context.Background()}
 }
 
 func (d *dispatcher) now() time.Time { return d.e.clock.Now().UTC() }
@@ -112,8 +115,12 @@ func (d *dispatcher) update(_ context.Context, j *state.Job, u state.JobUpdate) 
 // waited for them.
 func (d *dispatcher) flush(ctx context.Context) error {
 	if len(d.batch) > 0 {
-		if err := d.e.store.UpdateJobs(ctx, d.batch); err != nil {
-			return fmt.Errorf("record job transitions: %w", err)
+		// Until they are stored, the outcomes stay in the batch and no
+		// process that depends on them starts.
+		if err := d.e.storeRetrying(d.stop, "record job transitions", func(ctx context.Context) error {
+			return d.e.store.UpdateJobs(ctx, d.batch)
+		}); err != nil {
+			return err
 		}
 		tables := false
 		for _, t := range d.batch {
@@ -163,10 +170,7 @@ func (d *dispatcher) loop(ctx context.Context, wake <-chan struct{}, opts RunOpt
 				return d.ended, err
 			}
 		case <-wake:
-			if err := d.load(dbctx); err != nil {
-				d.abort()
-				return d.ended, err
-			}
+			d.reload(dbctx)
 		case <-done:
 			done = nil
 			d.draining = true
@@ -176,6 +180,14 @@ func (d *dispatcher) loop(ctx context.Context, wake <-chan struct{}, opts RunOpt
 			graceC = nil
 			d.stopAll(stopShutdown)
 		}
+	}
+}
+
+// reload picks up new jobs and cancel requests. A failed read is tried
+// again at the next wake-up: it must not stop the jobs that run.
+func (d *dispatcher) reload(ctx context.Context) {
+	if err := d.load(ctx); err != nil {
+		d.e.cfg.Logger.Error("read the state for new jobs and cancel requests; trying again at the next wake-up", "error", err)
 	}
 }
 
@@ -199,12 +211,12 @@ func (d *dispatcher) handle(ctx context.Context, ev event) error {
 	case evSubmitted:
 		return d.add(ev.job)
 	case evWake:
-		return d.load(ctx)
+		d.reload(ctx)
 	case evCancel:
 		if r, ok := d.runs[ev.jobID]; ok {
 			return d.cancel(ctx, r)
 		}
-		return d.load(ctx)
+		d.reload(ctx)
 	case evTaskDone:
 		return d.taskDone(ctx, ev.result)
 	case evLongRunning:
@@ -347,7 +359,11 @@ func (d *dispatcher) startChild(ctx context.Context, t *task) error {
 		}, d.now())
 		if err == nil {
 			var child state.Job
-			child, err = d.e.store.CreateJob(ctx, orch, tasks)
+			err = d.e.storeRetrying(d.stop, "create the job of orchestration "+t.spec.Orchestration, func(ctx context.Context) error {
+				var cerr error
+				child, cerr = d.e.store.CreateJob(ctx, orch, tasks)
+				return cerr
+			})
 			if err == nil {
 				if err := d.add(child); err != nil {
 					return err

@@ -61,6 +61,8 @@ type Executor struct {
 	events chan event
 	// active is true while Run's dispatcher accepts events in this process.
 	active atomic.Bool
+	// fault is set while writes to the state fail (see StateWritable).
+	fault atomic.Pointer[stateFault]
 
 	specMu  sync.Mutex
 	spec    *spec.Spec
@@ -165,6 +167,7 @@ func (e *Executor) settleCancelled(ctx context.Context) error {
 	}
 	defer releaseLease(lease, e.cfg.Logger)
 	d := newDispatcher(e)
+	d.stop = ctx
 	if err := d.recover(ctx); err != nil {
 		return err
 	}
@@ -237,6 +240,7 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error
 	e.active.Store(true)
 	defer e.active.Store(false)
 	d := newDispatcher(e)
+	d.stop = ctx
 	if err := d.recover(ctx); err != nil {
 		return nil, err
 	}

@@ -164,7 +164,8 @@ func (d *dispatcher) longRunning(ctx context.Context, id state.JobID) error {
 	msg := "the job runs longer than its recent successful runs"
 	entries := d.e.outboxForEvent(ctx, r.job, r.spec, spec.EventLongRunning, r.job.Status, msg, d.now())
 	if err := d.e.store.AddOutbox(ctx, entries...); err != nil {
-		return fmt.Errorf("queue long_running notification of job %d: %w", id, err)
+		// A lost notification must not stop the jobs that run.
+		d.e.cfg.Logger.Error("queue long_running notification", "job", id, "error", err)
 	}
 	return nil
 }
