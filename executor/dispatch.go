@@ -256,15 +256,13 @@ func (d *dispatcher) schedulePass(ctx context.Context) error {
 				return err
 			}
 		case busy || d.draining:
-			if r.job.Status == state.JobCreated {
-				if err := d.update(ctx, &r.job, state.JobUpdate{Status: state.JobWaiting}); err != nil {
-					return err
-				}
+			if err := d.markWaiting(ctx, &r.job, d.runWaitReason(holder, busy)); err != nil {
+				return err
 			}
 			i++
 		default:
 			d.pending = slices.Delete(d.pending, i, i+1)
-			if err := d.update(ctx, &r.job, state.JobUpdate{Status: state.JobProcessing, StartedAt: d.now()}); err != nil {
+			if err := d.update(ctx, &r.job, state.JobUpdate{Status: state.JobProcessing, StartedAt: d.now(), Message: ptr("")}); err != nil {
 				return err
 			}
 			d.busy[r.job.SerialKey] = r.job.ID
@@ -312,16 +310,15 @@ func (d *dispatcher) startTask(ctx context.Context, t *task) (bool, error) {
 	if t.spec.Orchestration != "" {
 		return true, d.startChild(ctx, t)
 	}
-	if _, busy := d.busy[t.job.SerialKey]; busy || d.procs >= d.limit || d.draining {
-		if t.status == state.JobCreated {
-			if err := d.setTask(ctx, t, state.JobUpdate{Status: state.JobWaiting}); err != nil {
-				return false, err
-			}
+	if holder, busy := d.busy[t.job.SerialKey]; busy || d.procs >= d.limit || d.draining {
+		if err := d.markWaiting(ctx, &t.job, d.taskWaitReason(t, holder, busy)); err != nil {
+			return false, err
 		}
+		t.status = t.job.Status
 		return false, nil
 	}
 	logPath := d.e.logPath(t.job.ID)
-	if err := d.setTask(ctx, t, state.JobUpdate{Status: state.JobProcessing, StartedAt: d.now(), LogPath: &logPath}); err != nil {
+	if err := d.setTask(ctx, t, state.JobUpdate{Status: state.JobProcessing, StartedAt: d.now(), LogPath: &logPath, Message: ptr("")}); err != nil {
 		return false, err
 	}
 	d.busy[t.job.SerialKey] = t.job.ID

@@ -10,11 +10,12 @@ import "slices"
 // A task ends only from processing, except that one cancelled on its own
 // is cancelled before it starts; a task that never started is otherwise
 // skipped.
+// Waiting may follow waiting: the job records a new reason to wait.
 // An orchestration job may end from any status that has not ended, as when
 // it fails before its first task starts or recovery finds it unfinished.
 var transitions = map[JobKind]map[JobStatus][]JobStatus{
 	KindOrchestrationJob: {
-		JobWaiting:    {JobCreated},
+		JobWaiting:    {JobCreated, JobWaiting},
 		JobProcessing: {JobCreated, JobWaiting},
 		JobSuccess:    {JobCreated, JobWaiting, JobProcessing},
 		JobWarning:    {JobCreated, JobWaiting, JobProcessing},
@@ -24,7 +25,7 @@ var transitions = map[JobKind]map[JobStatus][]JobStatus{
 		JobSkipped:    {JobCreated, JobWaiting},
 	},
 	KindTaskJob: {
-		JobWaiting:    {JobCreated},
+		JobWaiting:    {JobCreated, JobWaiting},
 		JobProcessing: {JobCreated, JobWaiting},
 		JobSuccess:    {JobProcessing},
 		JobWarning:    {JobProcessing},
