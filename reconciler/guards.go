@@ -118,9 +118,13 @@ func checkMassDelete(ctx context.Context, r *Reconciler, p *Plan, opts ApplyOpti
 	if gone < 2 || gone*2 <= len(recent) {
 		return nil, nil
 	}
+	msg := fmt.Sprintf("this revision deletes %d of %d orchestrations", gone, len(recent))
+	if !p.againstRevision {
+		msg += " (counting those applied within the last hour)"
+	}
 	f := &finding.Finding{
 		Severity: finding.Error,
-		Message:  fmt.Sprintf("this revision deletes %d of %d orchestrations (counting those applied within the last hour)", gone, len(recent)),
+		Message:  msg,
 		Hint:     "if that is intended, apply with --allow-mass-delete",
 	}
 	if opts.AllowMassDelete {

@@ -13,7 +13,7 @@ import (
 const PlanFormatVersion = "1"
 
 // previewFires is how many next fire times a schedule change shows.
-const previewFires = 3
+const previewFires = 5
 
 // Plan is what applying a revision would change. Text, Markdown and JSON
 // are all rendered from this one value.

@@ -245,5 +245,14 @@ func (r *Reconciler) planSnapshot(ctx context.Context, snap Snapshot, before []s
 	if err != nil {
 		return plan, err
 	}
+	lints, err := r.review(ctx, desired, before)
+	if err != nil {
+		return plan, err
+	}
+	plan.Diagnostics = append(plan.Diagnostics, lints...)
+	plan.Diagnostics.Sort()
+	if lints.HasErrors() {
+		return plan, ErrInvalidRevision
+	}
 	return plan, nil
 }

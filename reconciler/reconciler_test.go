@@ -99,7 +99,7 @@ func TestScheduleChangePlansOneUpdateWithFireTimes(t *testing.T) {
 	if len(c.Fields) != 1 || c.Fields[0].Path != "schedule[0].cron" || string(c.Fields[0].Before) != `"0 6 * * *"` || string(c.Fields[0].After) != `"0 7 * * *"` {
 		t.Errorf("fields = %+v", c.Fields)
 	}
-	if len(c.Schedules) != 1 || len(c.Schedules[0].Before.Next) != 3 || len(c.Schedules[0].After.Next) != 3 {
+	if len(c.Schedules) != 1 || len(c.Schedules[0].Before.Next) != 5 || len(c.Schedules[0].After.Next) != 5 {
 		t.Fatalf("schedule preview = %+v", c.Schedules)
 	}
 	// 25 November 2026: Prague is UTC+1, so 07:00 local is 06:00 UTC.

@@ -51,35 +51,6 @@ func (p *Plan) WriteText(w io.Writer) error {
 	return err
 }
 
-// WriteMarkdown writes the plan as a pull-request comment.
-func (p *Plan) WriteMarkdown(w io.Writer) error {
-	var b strings.Builder
-	c, u, d := p.Counts()
-	fmt.Fprintf(&b, "### baton plan: %d to create, %d to update, %d to delete\n\n", c, u, d)
-	fmt.Fprintf(&b, "Revision `%s`", shortRef(p.Revision.Ref))
-	if p.Base != nil {
-		fmt.Fprintf(&b, " compared with `%s`", shortRef(p.Base.Ref))
-	}
-	b.WriteString("\n\n")
-	if errs := p.Diagnostics; len(errs) > 0 {
-		b.WriteString("**Diagnostics**\n\n")
-		for _, dg := range errs {
-			fmt.Fprintf(&b, "- `%s:%d:%d` %s: %s\n", dg.File, dg.Line, dg.Column, dg.Severity, dg.Message)
-		}
-		b.WriteString("\n")
-	}
-	if !p.HasChanges() {
-		b.WriteString("No changes.\n")
-		_, err := io.WriteString(w, b.String())
-		return err
-	}
-	b.WriteString("```diff\n")
-	writeChanges(&b, p.Changes)
-	b.WriteString("```\n")
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
 func writeChanges(b *strings.Builder, changes []Change) {
 	for _, c := range changes {
 		switch c.Action {

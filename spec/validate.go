@@ -100,7 +100,7 @@ func (s *Spec) Validate() []Problem {
 	v := &validator{s: s}
 	components := named(v, "component", s.Components, func(c *Component) (string, Source) { return c.Name, c.Source })
 	configurations := named(v, "configuration", s.Configurations, func(c *Configuration) (string, Source) { return c.Name, c.Source })
-	tables := named(v, "table", s.Tables, func(t *Table) (string, Source) { return t.ID, t.Source })
+	named(v, "table", s.Tables, func(t *Table) (string, Source) { return t.ID, t.Source })
 	channels := named(v, "notification", s.Notifications, func(n *Notification) (string, Source) { return n.Name, n.Source })
 	orchestrations := named(v, "orchestration", s.Orchestrations, func(o *Orchestration) (string, Source) { return o.Name, o.Source })
 
@@ -126,14 +126,8 @@ func (s *Spec) Validate() []Problem {
 	for _, n := range s.Notifications {
 		v.notification(n)
 	}
-	produced := map[string]bool{}
-	for _, c := range s.Configurations {
-		for _, t := range c.Outputs {
-			produced[t] = true
-		}
-	}
 	for _, o := range s.Orchestrations {
-		v.orchestration(o, configurations, orchestrations, channels, tables, produced)
+		v.orchestration(o, configurations, orchestrations, channels)
 	}
 	v.cycles(orchestrations)
 	sort.SliceStable(v.problems, func(i, j int) bool {
@@ -228,7 +222,7 @@ func (v *validator) notification(n *Notification) {
 	}
 }
 
-func (v *validator) orchestration(o *Orchestration, configurations map[string]*Configuration, orchestrations map[string]*Orchestration, channels map[string]*Notification, tables map[string]*Table, produced map[string]bool) {
+func (v *validator) orchestration(o *Orchestration, configurations map[string]*Configuration, orchestrations map[string]*Orchestration, channels map[string]*Notification) {
 	what := "orchestration " + quote(o.Name)
 	if o.OnOverlap != "" && o.OnOverlap != OverlapQueue && o.OnOverlap != OverlapSkip {
 		v.errorf(o.FieldPos("on_overlap"), `use "queue" or "skip"`, "%s: on_overlap %q is not valid", what, o.OnOverlap)
@@ -247,10 +241,6 @@ func (v *validator) orchestration(o *Orchestration, configurations map[string]*C
 		}
 		for _, id := range t.Tables {
 			v.tableID(t.FieldPos("tables"), what+": trigger table", id)
-			if _, declared := tables[id]; !declared && !produced[id] {
-				v.warnf(t.FieldPos("tables"), "add a table block for it, or list it in a configuration's outputs", "%s: trigger table %q is not produced by any configuration and not declared; only `baton tables touch` or the API can update it", what, id)
-				v.problems[len(v.problems)-1].Code = CodeUnresolved
-			}
 		}
 	}
 	for _, n := range o.Notify {

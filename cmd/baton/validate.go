@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/baton-dev/baton/hcl"
+	"github.com/baton-dev/baton/review"
 )
 
 func newValidateCommand(g *globals) *cobra.Command {
@@ -17,8 +19,10 @@ func newValidateCommand(g *globals) *cobra.Command {
 		Short: "Check every .hcl file below DIR and report all errors at once",
 		Long: `Validate reads every *.hcl file below DIR (default: --source when it is a
 directory, else the current directory), decodes and checks them together, and
-prints every problem as file:line:col: severity: message. It exits 1 when any
-error was found.`,
+prints every problem as file:line:col: severity: message, then the review
+checks (DST gaps and overlaps, cron's day rule, schedules that never fire,
+same-phase data dependencies, trigger cycles and unknown trigger tables). It
+exits 1 when any error was found.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := g.sourceDir(args)
@@ -26,7 +30,11 @@ error was found.`,
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
-			_, diags := hcl.Parse(files)
+			parsed, diags := hcl.Parse(files)
+			if !diags.HasErrors() {
+				diags = append(diags, review.Run(cmd.Context(), review.Input{Head: parsed, Now: time.Now()})...)
+				diags.Sort()
+			}
 			if asJSON {
 				out := struct {
 					Valid       bool            `json:"valid"`

@@ -1,0 +1,6 @@
+orchestration "c" {
+  schedule { cron = "0 6 * * *" }
+  phase "load" {
+    task "extract" { configuration = "extract" }
+  }
+}

@@ -1,0 +1,6 @@
+orchestration "a" {
+  schedule { cron = "0 6 * * *" }
+  phase "load" {
+    task "extract" { configuration = "extract" }
+  }
+}

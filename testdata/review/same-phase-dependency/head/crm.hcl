@@ -1,0 +1,6 @@
+orchestration "crm" {
+  phase "all" {
+    task "extract" { configuration = "extract" }
+    task "report" { configuration = "report" }
+  }
+}

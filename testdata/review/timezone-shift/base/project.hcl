@@ -1,0 +1,3 @@
+project {
+  timezone = "Europe/Prague"
+}

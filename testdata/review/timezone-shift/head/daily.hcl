@@ -1,0 +1,6 @@
+orchestration "daily" {
+  schedule { cron = "0 6 * * *" }
+  phase "load" {
+    task "extract" { configuration = "extract" }
+  }
+}

@@ -1,0 +1,3 @@
+project {
+  timezone = "America/New_York"
+}

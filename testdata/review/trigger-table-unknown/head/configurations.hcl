@@ -1,0 +1,4 @@
+configuration "extract" {
+  command = ["sh", "extract.sh"]
+  outputs = ["in.c-shop.orders"]
+}

@@ -1,0 +1,8 @@
+orchestration "report" {
+  trigger {
+    tables = ["in.c-shop.order"]
+  }
+  phase "load" {
+    task "extract" { configuration = "extract" }
+  }
+}
