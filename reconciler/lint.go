@@ -33,7 +33,7 @@ func (r *Reconciler) review(ctx context.Context, head *spec.Spec, before []spec.
 }
 
 // storeHistory reads job durations from the state.
-type storeHistory struct{ st *state.Store }
+type storeHistory struct{ st state.Store }
 
 func (h storeHistory) SuccessfulDurations(ctx context.Context, orchestration string) ([]time.Duration, error) {
 	return h.st.LastSuccessfulDurations(ctx, orchestration, historyJobs)
