@@ -65,7 +65,13 @@ func Main(m *testing.M) int {
 // when tb ends.
 func DSN(tb testing.TB) string {
 	tb.Helper()
-	c := Shared(tb)
+	return Shared(tb).NewDatabase(tb)
+}
+
+// NewDatabase creates a fresh database in c for tb and returns its
+// connection URL; it is dropped when tb ends.
+func (c *Cluster) NewDatabase(tb testing.TB) string {
+	tb.Helper()
 	name := "t_" + randomHex(6)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -90,6 +96,36 @@ func DSN(tb testing.TB) string {
 	return c.URL(name)
 }
 
+// New starts a cluster of tb's own, stopped when tb ends: for test binaries
+// whose TestMain cannot call Main. It skips (or, under CI, fails) tb when
+// PostgreSQL is not installed.
+func New(tb testing.TB) *Cluster {
+	tb.Helper()
+	bin, err := FindBin()
+	if err == nil {
+		var c *Cluster
+		if c, err = Start(bin); err == nil {
+			tb.Cleanup(func() {
+				if err := c.Stop(); err != nil {
+					tb.Errorf("pgtest: stop the throwaway PostgreSQL: %v", err)
+				}
+			})
+			return c
+		}
+	}
+	skipOrFail(tb, err)
+	return nil
+}
+
+func skipOrFail(tb testing.TB, err error) {
+	tb.Helper()
+	var missing *MissingError
+	if errors.As(err, &missing) && os.Getenv("CI") != "true" {
+		tb.Skipf("pgtest: %v", err)
+	}
+	tb.Fatalf("pgtest: %v", err)
+}
+
 // Shared returns the package's cluster, starting it on first use; it skips
 // (or, under CI, fails) tb when PostgreSQL is not installed.
 func Shared(tb testing.TB) *Cluster {
@@ -106,11 +142,7 @@ func Shared(tb testing.TB) *Cluster {
 		sharedMu.Unlock()
 	})
 	if sharedErr != nil {
-		var missing *MissingError
-		if errors.As(sharedErr, &missing) && os.Getenv("CI") != "true" {
-			tb.Skipf("pgtest: %v", sharedErr)
-		}
-		tb.Fatalf("pgtest: %v", sharedErr)
+		skipOrFail(tb, sharedErr)
 	}
 	return shared
 }
