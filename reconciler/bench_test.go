@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/baton-dev/baton/clock"
+	"github.com/baton-dev/baton/internal/gitrepotest"
 	"github.com/baton-dev/baton/state/sqlite"
 )
 
 // bigRepo commits 1000 orchestration files of 10 tasks each (10k tasks).
-func bigRepo(b *testing.B) *testRepo {
-	repo := newTestRepo(b)
+func bigRepo(b *testing.B) *gitrepotest.Repo {
+	repo := gitrepotest.New(b)
 	files := map[string]string{}
 	for i := 0; i < 1000; i++ {
 		var s strings.Builder
@@ -26,17 +27,17 @@ func bigRepo(b *testing.B) *testRepo {
 		s.WriteString("  }\n}\n")
 		files[fmt.Sprintf("o/%04d.hcl", i)] = s.String()
 	}
-	repo.commit("big", files)
+	repo.Commit("big", files)
 	return repo
 }
 
-func benchReconciler(b *testing.B, repo *testRepo, dir string) *Reconciler {
+func benchReconciler(b *testing.B, repo *gitrepotest.Repo, dir string) *Reconciler {
 	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "state.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { store.Close() })
-	src, err := Open(Options{Location: "file://" + repo.dir, CacheDir: filepath.Join(dir, "git")})
+	src, err := Open(Options{Location: "file://" + repo.Dir, CacheDir: filepath.Join(dir, "git")})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func checkForcePush(ctx context.Context, r *Reconciler, p *Plan, opts ApplyOptio
 	}
 	f := &finding.Finding{
 		Severity: finding.Error,
-		Message:  fmt.Sprintf("the branch was force-pushed: applied commit %s is not an ancestor of %s", shortRef(p.Base.Ref), shortRef(p.Revision.Ref)),
+		Message:  fmt.Sprintf("the branch was force-pushed: applied commit %s is not an ancestor of %s", ShortRef(p.Base.Ref), ShortRef(p.Revision.Ref)),
 		Hint:     "review the plan and apply with --allow-force-push to accept it",
 	}
 	if opts.AllowRewrite {

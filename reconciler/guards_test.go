@@ -9,16 +9,17 @@ import (
 	"time"
 
 	"github.com/baton-dev/baton/finding"
+	"github.com/baton-dev/baton/internal/gitrepotest"
 )
 
 func threeOrchestrations(t *testing.T) *fixture {
 	t.Helper()
-	repo := newTestRepo(t)
+	repo := gitrepotest.New(t)
 	files := map[string]string{"configurations.hcl": configs}
 	for _, n := range []string{"a", "b", "c"} {
 		files["orchestrations/"+n+".hcl"] = orchestration(n, "0 6 * * *")
 	}
-	repo.commit("three", files)
+	repo.Commit("three", files)
 	f := attach(t, repo)
 	f.apply(ApplyOptions{})
 	return f
@@ -28,12 +29,12 @@ func threeOrchestrations(t *testing.T) *fixture {
 // in 9 s. The guard counts every orchestration applied within the hour.
 func TestMassDeleteGuardCountsTheLastHour(t *testing.T) {
 	f := threeOrchestrations(t)
-	f.repo.commit("delete a", map[string]string{"orchestrations/a.hcl": ""})
+	f.repo.Commit("delete a", map[string]string{"orchestrations/a.hcl": ""})
 	f.clock.Advance(3 * time.Second)
 	if res := f.apply(ApplyOptions{}); !res.Applied {
 		t.Fatal("deleting one of three was not applied")
 	}
-	f.repo.commit("delete b", map[string]string{"orchestrations/b.hcl": ""})
+	f.repo.Commit("delete b", map[string]string{"orchestrations/b.hcl": ""})
 	f.clock.Advance(3 * time.Second)
 	_, err := f.rec.Apply(context.Background(), ApplyOptions{})
 	if !errors.Is(err, ErrMassDelete) || !strings.Contains(err.Error(), "2 of 3") {
@@ -52,7 +53,7 @@ func TestMassDeleteGuardCountsTheLastHour(t *testing.T) {
 func TestPlanShowsTheForcePushApplyRefuses(t *testing.T) {
 	f := newFixture(t)
 	f.apply(ApplyOptions{})
-	f.repo.rewrite("main", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 5 * * *")})
+	f.repo.Rewrite("main", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 5 * * *")})
 	plan, err := f.rec.Plan(context.Background(), ApplyOptions{})
 	if !errors.Is(err, ErrHistoryRewritten) || plan == nil {
 		t.Fatalf("plan after a force-push = %v, want ErrHistoryRewritten with the plan", err)
@@ -79,7 +80,7 @@ func TestPlanShowsTheForcePushApplyRefuses(t *testing.T) {
 // recorded once beside the source status, and cleared by the next apply.
 func TestRefusedHeadIsRecordedOnce(t *testing.T) {
 	f := threeOrchestrations(t)
-	head := f.repo.commit("delete two", map[string]string{"orchestrations/a.hcl": "", "orchestrations/b.hcl": ""})
+	head := f.repo.Commit("delete two", map[string]string{"orchestrations/a.hcl": "", "orchestrations/b.hcl": ""})
 	res, err := f.rec.Apply(context.Background(), ApplyOptions{})
 	if !errors.Is(err, ErrMassDelete) || res.Repeated {
 		t.Fatalf("first refusal = %v (repeated %v)", err, res.Repeated)
@@ -96,7 +97,7 @@ func TestRefusedHeadIsRecordedOnce(t *testing.T) {
 	if again, _ := f.store.SourceStatus(context.Background()); !again.AttemptAt.Equal(first.AttemptAt) {
 		t.Errorf("the repeated refusal was recorded again at %v", again.AttemptAt)
 	}
-	f.repo.commit("restore", map[string]string{"orchestrations/a.hcl": orchestration("a", "0 6 * * *"), "orchestrations/b.hcl": orchestration("b", "0 6 * * *")})
+	f.repo.Commit("restore", map[string]string{"orchestrations/a.hcl": orchestration("a", "0 6 * * *"), "orchestrations/b.hcl": orchestration("b", "0 6 * * *")})
 	f.apply(ApplyOptions{})
 	if st, _ := f.store.SourceStatus(context.Background()); st.RefusedReason != "" || st.AttemptRef == head {
 		t.Errorf("after an apply the status still shows the refusal: %+v", st)

@@ -42,9 +42,9 @@ func (p *Plan) mdSummary() string {
 	}
 	b.WriteString("\n\n")
 	if p.Base != nil {
-		fmt.Fprintf(&b, "`%s` → ", shortRef(p.Base.Ref))
+		fmt.Fprintf(&b, "`%s` → ", ShortRef(p.Base.Ref))
 	}
-	fmt.Fprintf(&b, "`%s`", shortRef(p.Revision.Ref))
+	fmt.Fprintf(&b, "`%s`", ShortRef(p.Revision.Ref))
 	if first, _, _ := strings.Cut(p.Revision.Message, "\n"); first != "" {
 		fmt.Fprintf(&b, " %s", mdText(first))
 	}

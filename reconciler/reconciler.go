@@ -96,7 +96,7 @@ func (r *Reconciler) PlanRevisions(ctx context.Context, base, head string) (*Pla
 	baseSpec, diags := hcl.Parse(baseSnap.Files)
 	if diags.HasErrors() {
 		return &Plan{FormatVersion: PlanFormatVersion, Source: r.Source.String(), Revision: baseSnap.Revision, Diagnostics: diags},
-			fmt.Errorf("base revision %s: %w", shortRef(baseSnap.Revision.Ref), ErrInvalidRevision)
+			fmt.Errorf("base revision %s: %w", ShortRef(baseSnap.Revision.Ref), ErrInvalidRevision)
 	}
 	baseObjs, err := baseSpec.Objects()
 	if err != nil {
@@ -148,7 +148,7 @@ func (r *Reconciler) Apply(ctx context.Context, opts ApplyOptions) (*Result, err
 		AppliedAt:   r.Clock.Now().UTC(),
 	}, plan.objects)
 	if err != nil {
-		return res, fmt.Errorf("apply revision %s: %w", shortRef(plan.Revision.Ref), err)
+		return res, fmt.Errorf("apply revision %s: %w", ShortRef(plan.Revision.Ref), err)
 	}
 	res.Applied, res.Revision = true, rev
 	return res, r.recordAttempt(ctx, rev.Ref, "")
@@ -178,7 +178,7 @@ func (r *Reconciler) recordAttempt(ctx context.Context, ref, refused string) err
 		return nil // nothing new: polls of an applied head write nothing
 	}
 	if err := r.Store.RecordAttempt(ctx, r.Clock.Now().UTC(), ref, refused); err != nil {
-		return fmt.Errorf("record attempted revision %s: %w", shortRef(ref), err)
+		return fmt.Errorf("record attempted revision %s: %w", ShortRef(ref), err)
 	}
 	return nil
 }
@@ -238,7 +238,7 @@ func (r *Reconciler) planSnapshot(ctx context.Context, snap Snapshot, before []s
 	}
 	objs, err := desired.Objects()
 	if err != nil {
-		return plan, fmt.Errorf("encode revision %s: %w", shortRef(snap.Revision.Ref), err)
+		return plan, fmt.Errorf("encode revision %s: %w", ShortRef(snap.Revision.Ref), err)
 	}
 	plan.objects = objs
 	plan.Changes, err = newPlan(before, objs, r.Clock.Now())

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/baton-dev/baton/clock"
+	"github.com/baton-dev/baton/internal/gitrepotest"
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/state/sqlite"
 )
@@ -34,7 +35,7 @@ func orchestration(name, cron string) string {
 
 type fixture struct {
 	t     *testing.T
-	repo  *testRepo
+	repo  *gitrepotest.Repo
 	store state.Store
 	rec   *Reconciler
 	clock *clock.Fake
@@ -42,12 +43,12 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts ...func(*Options)) *fixture {
 	t.Helper()
-	repo := newTestRepo(t)
-	repo.commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 6 * * *")})
+	repo := gitrepotest.New(t)
+	repo.Commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 6 * * *")})
 	return attach(t, repo, opts...)
 }
 
-func attach(t *testing.T, repo *testRepo, opts ...func(*Options)) *fixture {
+func attach(t *testing.T, repo *gitrepotest.Repo, opts ...func(*Options)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "state.db"))
@@ -55,7 +56,7 @@ func attach(t *testing.T, repo *testRepo, opts ...func(*Options)) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	o := Options{Location: "file://" + repo.dir, CacheDir: filepath.Join(dir, "git")}
+	o := Options{Location: "file://" + repo.Dir, CacheDir: filepath.Join(dir, "git")}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -84,7 +85,7 @@ func TestScheduleChangePlansOneUpdateWithFireTimes(t *testing.T) {
 	if res := f.apply(ApplyOptions{}); !res.Applied {
 		t.Fatal("commit A was not applied")
 	}
-	f.repo.commit("B: run daily at 7", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
+	f.repo.Commit("B: run daily at 7", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
 	plan, err := f.rec.Plan(context.Background(), ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +132,7 @@ func TestBrokenCommitAppliesNothingAndTheFixApplies(t *testing.T) {
 	f := newFixture(t)
 	f.apply(ApplyOptions{})
 	before, _ := f.store.AppliedObjects(context.Background())
-	f.repo.commit("broken", map[string]string{
+	f.repo.Commit("broken", map[string]string{
 		"orchestrations/daily.hcl":  orchestration("daily", "0 9 * * *"),
 		"orchestrations/broken.hcl": "orchestration \"broken\" {\n  phase \"p\" {\n    task \"t\" { configuration = \"extract\" \n  }\n}\n",
 	})
@@ -151,7 +152,7 @@ func TestBrokenCommitAppliesNothingAndTheFixApplies(t *testing.T) {
 	if cur, _ := f.store.CurrentRevision(context.Background()); cur.Message != "A" {
 		t.Errorf("revision in force = %q, want A", cur.Message)
 	}
-	f.repo.commit("fix", map[string]string{"orchestrations/broken.hcl": orchestration("broken", "0 8 * * *")})
+	f.repo.Commit("fix", map[string]string{"orchestrations/broken.hcl": orchestration("broken", "0 8 * * *")})
 	res = f.apply(ApplyOptions{})
 	c, u, d := res.Plan.Counts()
 	if !res.Applied || c != 1 || u != 1 || d != 0 {
@@ -162,7 +163,7 @@ func TestBrokenCommitAppliesNothingAndTheFixApplies(t *testing.T) {
 func TestForcePushNeedsTheFlag(t *testing.T) {
 	f := newFixture(t)
 	f.apply(ApplyOptions{})
-	f.repo.rewrite("main", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 5 * * *")})
+	f.repo.Rewrite("main", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 5 * * *")})
 	_, err := f.rec.Apply(context.Background(), ApplyOptions{})
 	if !errors.Is(err, ErrHistoryRewritten) || !strings.Contains(err.Error(), "--allow-force-push") {
 		t.Fatalf("apply after a force-push = %v", err)
@@ -176,14 +177,14 @@ func TestForcePushNeedsTheFlag(t *testing.T) {
 }
 
 func TestDeletedBranchIsAClearError(t *testing.T) {
-	repo := newTestRepo(t)
-	repo.commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 6 * * *")})
-	repo.checkout("feature", true)
-	repo.commit("on feature", map[string]string{"orchestrations/hourly.hcl": orchestration("hourly", "0 * * * *")})
-	repo.checkout("main", false)
+	repo := gitrepotest.New(t)
+	repo.Commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 6 * * *")})
+	repo.Checkout("feature", true)
+	repo.Commit("on feature", map[string]string{"orchestrations/hourly.hcl": orchestration("hourly", "0 * * * *")})
+	repo.Checkout("main", false)
 	f := attach(t, repo, func(o *Options) { o.Ref = "feature" })
 	f.apply(ApplyOptions{})
-	repo.deleteBranch("feature")
+	repo.DeleteBranch("feature")
 	_, err := f.rec.Apply(context.Background(), ApplyOptions{})
 	if err == nil || !strings.Contains(err.Error(), "feature") {
 		t.Fatalf("apply of a deleted branch = %v, want an error naming the branch", err)
@@ -223,22 +224,22 @@ func TestFileTransportNeedsNoGitBinary(t *testing.T) {
 	if res := f.apply(ApplyOptions{}); !res.Applied {
 		t.Fatal("not applied")
 	}
-	f.repo.commit("B", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
+	f.repo.Commit("B", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
 	if res := f.apply(ApplyOptions{}); !res.Applied || res.Revision.Message != "B" {
 		t.Errorf("second fetch did not apply B: %+v", res.Revision)
 	}
 }
 
 func TestMassDeleteNeedsTheFlag(t *testing.T) {
-	repo := newTestRepo(t)
+	repo := gitrepotest.New(t)
 	files := map[string]string{"configurations.hcl": configs}
 	for _, n := range []string{"a", "b", "c", "d"} {
 		files["orchestrations/"+n+".hcl"] = orchestration(n, "0 6 * * *")
 	}
-	repo.commit("four", files)
+	repo.Commit("four", files)
 	f := attach(t, repo)
 	f.apply(ApplyOptions{})
-	repo.commit("delete three", map[string]string{"orchestrations/a.hcl": "", "orchestrations/b.hcl": "", "orchestrations/c.hcl": ""})
+	repo.Commit("delete three", map[string]string{"orchestrations/a.hcl": "", "orchestrations/b.hcl": "", "orchestrations/c.hcl": ""})
 	_, err := f.rec.Apply(context.Background(), ApplyOptions{})
 	if !errors.Is(err, ErrMassDelete) || !strings.Contains(err.Error(), "3 of 4") {
 		t.Fatalf("mass delete = %v", err)
@@ -251,8 +252,8 @@ func TestMassDeleteNeedsTheFlag(t *testing.T) {
 // plan --base/--head compares two revisions without touching the state.
 func TestPlanRevisionsDoesNotTouchState(t *testing.T) {
 	f := newFixture(t)
-	base := f.repo.commit("B", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
-	f.repo.commit("C", map[string]string{"orchestrations/weekly.hcl": orchestration("weekly", "0 7 * * 1")})
+	base := f.repo.Commit("B", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
+	f.repo.Commit("C", map[string]string{"orchestrations/weekly.hcl": orchestration("weekly", "0 7 * * 1")})
 	plan, err := f.rec.PlanRevisions(context.Background(), base, "")
 	if err != nil {
 		t.Fatal(err)
@@ -320,8 +321,8 @@ func TestGitCredentialsComeFromTheEnvironment(t *testing.T) {
 
 // --path reads the files of a subdirectory of the repository only.
 func TestGitPathSelectsASubdirectory(t *testing.T) {
-	repo := newTestRepo(t)
-	repo.commit("A", map[string]string{
+	repo := gitrepotest.New(t)
+	repo.Commit("A", map[string]string{
 		"pipelines/configurations.hcl": configs,
 		"pipelines/daily.hcl":          orchestration("daily", "0 6 * * *"),
 		"other/broken.hcl":             "this is not HCL {",

@@ -114,7 +114,7 @@ func describeFires(v *ScheduleView) string {
 }
 
 func describeRevision(r Revision) string {
-	s := shortRef(r.Ref)
+	s := ShortRef(r.Ref)
 	if r.Message != "" {
 		first, _, _ := strings.Cut(r.Message, "\n")
 		s += fmt.Sprintf(" %q", first)
@@ -125,7 +125,8 @@ func describeRevision(r Revision) string {
 	return s
 }
 
-func shortRef(ref string) string {
+// ShortRef abbreviates a commit hash for people to read.
+func ShortRef(ref string) string {
 	if len(ref) == 40 {
 		return ref[:12]
 	}

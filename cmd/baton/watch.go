@@ -17,9 +17,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/baton-dev/baton/clock"
+	"github.com/baton-dev/baton/controller"
 	"github.com/baton-dev/baton/executor"
-	"github.com/baton-dev/baton/notify"
-	"github.com/baton-dev/baton/reconciler"
 	"github.com/baton-dev/baton/redact"
 	"github.com/baton-dev/baton/server"
 )
@@ -103,11 +102,6 @@ them.`,
 			}
 			var background sync.WaitGroup
 			defer background.Wait()
-			bgctx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
-			defer stopBackground()
-			notifier := &notify.Worker{Store: rec.Store, Clock: clock.Real(), SMTPURL: os.Getenv("BATON_SMTP_URL"), Logger: logger}
-			background.Add(1)
-			go func() { defer background.Done(); _ = notifier.Run(bgctx) }()
 			if listener != nil {
 				srv := &http.Server{
 					Handler: (&server.Server{
@@ -130,8 +124,9 @@ them.`,
 				}()
 				logger.Info("serving the API", "url", g.apiURL)
 			}
-			w := &reconciler.Watcher{
+			w := &controller.Controller{
 				AfterApply:    func(ctx context.Context) error { return g.ensureTokens(ctx, rec.Store) },
+				Notifier:      g.notifier(rec.Store, logger),
 				Reconciler:    rec,
 				Executor:      ex,
 				Clock:         clock.Real(),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/notify"
 	"github.com/baton-dev/baton/reconciler"
 	"github.com/baton-dev/baton/redact"
 	"github.com/baton-dev/baton/server"
@@ -154,4 +155,10 @@ func (g *globals) ensureTokens(ctx context.Context, st state.Store) error {
 		}
 	}
 	return tokens.EnsureOrchestrationTokens(ctx, names)
+}
+
+// notifier delivers the state's notification outbox; the SMTP server comes
+// from BATON_SMTP_URL.
+func (g *globals) notifier(st state.Store, logger *slog.Logger) *notify.Worker {
+	return &notify.Worker{Store: st, Clock: clock.Real(), SMTPURL: os.Getenv("BATON_SMTP_URL"), Logger: logger}
 }

@@ -1,4 +1,4 @@
-package reconciler
+package controller
 
 import (
 	"context"
@@ -7,8 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/internal/gitrepotest"
+	"github.com/baton-dev/baton/internal/waitfor"
+	"github.com/baton-dev/baton/reconciler"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/state/sqlite"
 )
 
 const fastHCL = `configuration "quick" { command = ["true"] }
@@ -21,6 +26,63 @@ orchestration "fast" {
   }
 }
 `
+
+const configs = `configuration "extract" { command = ["sh", "extract.sh"] }
+`
+
+const daily = `orchestration "daily" {
+  schedule {
+    cron     = "0 6 * * *"
+    timezone = "Europe/Prague"
+  }
+  phase "extract" {
+    task "x" { configuration = "extract" }
+  }
+}
+`
+
+// fixture is a Git source with one daily orchestration, a state and a
+// fake clock.
+type fixture struct {
+	t     *testing.T
+	repo  *gitrepotest.Repo
+	store state.Store
+	rec   *reconciler.Reconciler
+	clock *clock.Fake
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	repo := gitrepotest.New(t)
+	repo.Commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": daily})
+	return attach(t, repo)
+}
+
+func attach(t *testing.T, repo *gitrepotest.Repo) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	src, err := reconciler.Open(reconciler.Options{Location: "file://" + repo.Dir, CacheDir: filepath.Join(dir, "git")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := clock.NewFake(time.Date(2026, 11, 25, 5, 0, 0, 0, time.UTC))
+	return &fixture{t: t, repo: repo, store: store, clock: fake, rec: &reconciler.Reconciler{Source: src, Store: store, Clock: fake}}
+}
+
+func writeTestFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
 
 type watchRig struct {
 	*fixture
@@ -40,7 +102,7 @@ func startWatch(t *testing.T, f *fixture) *watchRig {
 		SourceDir: f.rec.Source.Root,
 	})
 	rig := &watchRig{fixture: f, reconciled: make(chan error, 16), reload: make(chan struct{}, 1), done: make(chan error, 1)}
-	w := &Watcher{Reconciler: f.rec, Executor: ex, Clock: f.clock, Interval: time.Minute, Reconciled: rig.reconciled, Reload: rig.reload}
+	w := &Controller{Reconciler: f.rec, Executor: ex, Clock: f.clock, Interval: time.Minute, Reconciled: rig.reconciled, Reload: rig.reload}
 	ctx, cancel := context.WithCancel(context.Background())
 	rig.cancel = cancel
 	go func() { rig.done <- w.Run(ctx) }()
@@ -95,31 +157,25 @@ func TestWatchAppliesCommitsAndFiresSchedules(t *testing.T) {
 		t.Fatalf("first reconcile: %v", err)
 	}
 
-	f.repo.commit("add fast", map[string]string{"orchestrations/fast.hcl": fastHCL})
+	f.repo.Commit("add fast", map[string]string{"orchestrations/fast.hcl": fastHCL})
 	if err := rig.poll(); err != nil {
 		t.Fatalf("reconcile of the new commit: %v", err)
 	}
 	rig.waitIdle()
 	f.clock.Advance(2 * time.Second)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		jobs := rig.jobsOf("fast")
-		if len(jobs) > 0 && jobs[0].Status.Terminal() && jobs[0].Status != state.JobSuccess {
-			t.Fatalf("the job ended %s: %+v", jobs[0].Status, jobs[0].Tasks)
-		}
-		if len(jobs) > 0 && jobs[0].Status == state.JobSuccess {
-			if jobs[0].Trigger != executor.TriggerSchedule {
-				t.Errorf("trigger = %s, want schedule", jobs[0].Trigger)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the @every 2s orchestration did not run: %+v", jobs)
-		}
-		time.Sleep(5 * time.Millisecond)
+	var jobs []state.Job
+	waitfor.Cond(t, "a run of the @every 2s orchestration to end", func() bool {
+		jobs = rig.jobsOf("fast")
+		return len(jobs) > 0 && jobs[0].Status.Terminal()
+	})
+	if jobs[0].Status != state.JobSuccess {
+		t.Fatalf("the job ended %s: %+v", jobs[0].Status, jobs[0].Tasks)
+	}
+	if jobs[0].Trigger != executor.TriggerSchedule {
+		t.Errorf("trigger = %s, want schedule", jobs[0].Trigger)
 	}
 
-	f.repo.commit("remove fast", map[string]string{"orchestrations/fast.hcl": ""})
+	f.repo.Commit("remove fast", map[string]string{"orchestrations/fast.hcl": ""})
 	if err := rig.poll(); err != nil {
 		t.Fatalf("reconcile of the removal: %v", err)
 	}
@@ -134,7 +190,7 @@ func TestWatchAppliesCommitsAndFiresSchedules(t *testing.T) {
 	}
 
 	applied, _ := f.store.CurrentRevision(context.Background())
-	f.repo.commit("broken", map[string]string{"orchestrations/bad.hcl": "orchestration {"})
+	f.repo.Commit("broken", map[string]string{"orchestrations/bad.hcl": "orchestration {"})
 	if err := rig.poll(); err == nil {
 		t.Fatal("a broken commit reconciled without error")
 	}
@@ -157,10 +213,10 @@ orchestration "o" {
   }
 }
 `)
-	repo := newTestRepo(t)
-	repo.commit("A", map[string]string{"configurations.hcl": configs})
+	repo := gitrepotest.New(t)
+	repo.Commit("A", map[string]string{"configurations.hcl": configs})
 	f := attach(t, repo)
-	ds, err := Open(Options{Location: src})
+	ds, err := reconciler.Open(reconciler.Options{Location: src})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,26 +240,16 @@ orchestration "o" {
 	}
 	waitUpdates := func(want int, what string) {
 		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
-		for updates() < want {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s was not recorded as a table update", what)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		waitfor.Cond(t, what+" to be recorded as a table update", func() bool { return updates() >= want })
 	}
 	// The directory watch is set up after the first reconcile, so the
 	// first write is repeated until it is seen.
-	deadline := time.Now().Add(60 * time.Second)
-	for updates() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("a write was not recorded as a table update")
-		}
+	waitfor.Cond(t, "a write to be recorded as a table update", func() bool {
 		if err := os.WriteFile(file, []byte("a\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return updates() > 0
+	})
 	n := updates()
 	tmp := filepath.Join(dir, "orders.tmp")
 	writeTestFile(t, tmp, "b\n")
@@ -222,12 +268,12 @@ orchestration "o" {
 // once, without waiting for the poll.
 func TestWatchKeepsFiringWhileTheRemoteIsDown(t *testing.T) {
 	f := newFixture(t)
-	f.repo.commit("add fast", map[string]string{"orchestrations/fast.hcl": fastHCL})
+	f.repo.Commit("add fast", map[string]string{"orchestrations/fast.hcl": fastHCL})
 	rig := startWatch(t, f)
 	if err := <-rig.reconciled; err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Rename(f.repo.dir, f.repo.dir+".gone"); err != nil {
+	if err := os.Rename(f.repo.Dir, f.repo.Dir+".gone"); err != nil {
 		t.Fatal(err)
 	}
 	rig.waitIdle()
@@ -247,11 +293,5 @@ func TestWatchKeepsFiringWhileTheRemoteIsDown(t *testing.T) {
 	before := len(rig.jobsOf("fast"))
 	rig.waitIdle()
 	f.clock.Advance(2 * time.Second)
-	deadline := time.Now().Add(60 * time.Second)
-	for len(rig.jobsOf("fast")) == before {
-		if time.Now().After(deadline) {
-			t.Fatal("the applied schedule stopped firing while the remote was down")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitfor.Cond(t, "the applied schedule to fire while the remote is down", func() bool { return len(rig.jobsOf("fast")) > before })
 }

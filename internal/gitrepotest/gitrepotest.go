@@ -1,4 +1,6 @@
-package reconciler
+// Package gitrepotest makes real Git repositories for tests, written with
+// go-git so that the tests need no git binary.
+package gitrepotest
 
 import (
 	"os"
@@ -11,16 +13,17 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
-// testRepo is a real Git repository with a work tree in a temp dir, written
-// with go-git so that the tests need no git binary.
-type testRepo struct {
-	t    testing.TB
-	dir  string
+// Repo is a real Git repository with a work tree in a temp dir.
+type Repo struct {
+	t testing.TB
+	// Dir is the work tree (and the repository to clone).
+	Dir  string
 	repo *git.Repository
 	when time.Time
 }
 
-func newTestRepo(t testing.TB) *testRepo {
+// New makes an empty repository whose branch is main.
+func New(t testing.TB) *Repo {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "origin")
 	repo, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{
@@ -29,19 +32,19 @@ func newTestRepo(t testing.TB) *testRepo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testRepo{t: t, dir: dir, repo: repo, when: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
+	return &Repo{t: t, Dir: dir, repo: repo, when: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
 }
 
-// commit writes files (a nil content deletes the file) and commits them on
-// the current branch, returning the commit hash.
-func (r *testRepo) commit(msg string, files map[string]string) string {
+// Commit writes files (an empty content deletes the file) and commits them
+// on the current branch, returning the commit hash.
+func (r *Repo) Commit(msg string, files map[string]string) string {
 	r.t.Helper()
 	wt, err := r.repo.Worktree()
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	for name, content := range files {
-		p := filepath.Join(r.dir, name)
+		p := filepath.Join(r.Dir, name)
 		if content == "" {
 			if _, err := wt.Remove(name); err != nil {
 				r.t.Fatal(err)
@@ -69,8 +72,8 @@ func (r *testRepo) commit(msg string, files map[string]string) string {
 	return h.String()
 }
 
-// branch creates or moves a branch to the current HEAD and checks it out.
-func (r *testRepo) checkout(branch string, create bool) {
+// Checkout checks a branch out, creating it at the current HEAD if asked.
+func (r *Repo) Checkout(branch string, create bool) {
 	r.t.Helper()
 	wt, err := r.repo.Worktree()
 	if err != nil {
@@ -81,9 +84,9 @@ func (r *testRepo) checkout(branch string, create bool) {
 	}
 }
 
-// forcePush points branch at a fresh root commit, as a force-push of
+// Rewrite points branch at a fresh root commit, as a force-push of
 // rewritten history would.
-func (r *testRepo) rewrite(branch string, files map[string]string) string {
+func (r *Repo) Rewrite(branch string, files map[string]string) string {
 	r.t.Helper()
 	orphan := plumbing.NewBranchReferenceName("rewritten")
 	if err := r.repo.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, orphan)); err != nil {
@@ -100,7 +103,7 @@ func (r *testRepo) rewrite(branch string, files map[string]string) string {
 		r.t.Fatal(err)
 	}
 	_ = wt
-	h := r.commit("rewritten history", files)
+	h := r.Commit("rewritten history", files)
 	if err := r.repo.Storer.SetReference(plumbing.NewHashReference(plumbing.NewBranchReferenceName(branch), plumbing.NewHash(h))); err != nil {
 		r.t.Fatal(err)
 	}
@@ -110,7 +113,8 @@ func (r *testRepo) rewrite(branch string, files map[string]string) string {
 	return h
 }
 
-func (r *testRepo) deleteBranch(branch string) {
+// DeleteBranch removes a branch.
+func (r *Repo) DeleteBranch(branch string) {
 	r.t.Helper()
 	if err := r.repo.Storer.RemoveReference(plumbing.NewBranchReferenceName(branch)); err != nil {
 		r.t.Fatal(err)

@@ -1,4 +1,4 @@
-package reconciler
+package controller
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/reconciler"
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/state/sqlite"
 )
@@ -45,7 +46,7 @@ func percentiles(d []time.Duration) (p50, p99 time.Duration) {
 	return d[len(d)/2], d[(len(d)*99)/100]
 }
 
-func latencyRig(b testing.TB, src string, rec *startRecorder) (*Watcher, state.Store) {
+func latencyRig(b testing.TB, src string, rec *startRecorder) (*Controller, state.Store) {
 	dir := b.TempDir()
 	writeTestFile(b, filepath.Join(dir, "src", "a.hcl"), src)
 	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "state.db"))
@@ -53,12 +54,12 @@ func latencyRig(b testing.TB, src string, rec *startRecorder) (*Watcher, state.S
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { store.Close() })
-	source, err := Open(Options{Location: filepath.Join(dir, "src")})
+	source, err := reconciler.Open(reconciler.Options{Location: filepath.Join(dir, "src")})
 	if err != nil {
 		b.Fatal(err)
 	}
 	ex := executor.New(executor.Config{Store: store, Runner: rec, JobsDir: filepath.Join(dir, "jobs")})
-	return &Watcher{Reconciler: &Reconciler{Source: source, Store: store, Clock: clock.Real()}, Executor: ex, Clock: clock.Real()}, store
+	return &Controller{Reconciler: &reconciler.Reconciler{Source: source, Store: store, Clock: clock.Real()}, Executor: ex, Clock: clock.Real()}, store
 }
 
 // BenchmarkScheduleDueToTaskStart: 200 fires of @every 1s schedules (20
