@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-dev/baton/internal/gitrepotest"
 	"github.com/baton-dev/baton/state"
 )
 
@@ -28,9 +29,9 @@ func TestReviewFixturesPlanAsTheGoldenFiles(t *testing.T) {
 	}
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			repo := newTestRepo(t)
-			base := repo.commit("base", readTree(t, filepath.Join(dir, "base"), nil))
-			repo.commit("head: "+filepath.Base(dir), readTree(t, filepath.Join(dir, "head"), readTree(t, filepath.Join(dir, "base"), nil)))
+			repo := gitrepotest.New(t)
+			base := repo.Commit("base", readTree(t, filepath.Join(dir, "base"), nil))
+			repo.Commit("head: "+filepath.Base(dir), readTree(t, filepath.Join(dir, "head"), readTree(t, filepath.Join(dir, "base"), nil)))
 			f := attach(t, repo)
 			recordHistory(t, f, filepath.Join(dir, "history"))
 			plan, err := f.rec.PlanRevisions(context.Background(), base, "")
@@ -52,7 +53,7 @@ func TestReviewFixturesPlanAsTheGoldenFiles(t *testing.T) {
 				if err := format.write(&b); err != nil {
 					t.Fatal(err)
 				}
-				got := strings.ReplaceAll(b.String(), repo.dir, "REPO")
+				got := strings.ReplaceAll(b.String(), repo.Dir, "REPO")
 				golden := filepath.Join(dir, format.file)
 				if *update {
 					if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
