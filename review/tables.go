@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/baton-dev/baton/finding"
 	"github.com/baton-dev/baton/spec"
@@ -52,7 +51,7 @@ func triggerCycle(_ context.Context, in *Input) finding.List {
 	for _, c := range in.Head.TriggerCycles() {
 		out = append(out, fail(c.Pos,
 			"remove one of these tables from a trigger or from a configuration's outputs",
-			"event triggers run orchestrations in a cycle: "+strings.Join(c.Orchestrations, " -> ")))
+			"event triggers run orchestrations in a cycle: "+c.String()))
 	}
 	return out
 }

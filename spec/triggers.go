@@ -1,8 +1,10 @@
 package spec
 
 import (
+	"fmt"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // TriggerCycle is a ring of orchestrations each of whose runs can satisfy
@@ -11,8 +13,28 @@ import (
 type TriggerCycle struct {
 	// Orchestrations names the ring in order, the first repeated at the end.
 	Orchestrations []string
+	// Links are the steps of the ring with the tables that make them:
+	// Links[i] leads from Orchestrations[i] to Orchestrations[i+1].
+	Links []TriggerLink
 	// Pos is the trigger of the first orchestration.
 	Pos Pos
+}
+
+// TriggerLink says that a run of From updates Tables, which are in the
+// trigger of To.
+type TriggerLink struct {
+	From   string
+	Tables []string
+	To     string
+}
+
+// String names every orchestration and table of the ring.
+func (c TriggerCycle) String() string {
+	parts := make([]string, len(c.Links))
+	for i, l := range c.Links {
+		parts[i] = fmt.Sprintf("%s updates %s, which triggers %s", l.From, strings.Join(l.Tables, ", "), l.To)
+	}
+	return strings.Join(c.Orchestrations, " -> ") + " (" + strings.Join(parts, "; ") + ")"
 }
 
 // Outputs returns the tables a run of the orchestration name can update:
@@ -62,22 +84,34 @@ func (s *Spec) Outputs(name string) []string {
 // TriggerCycles finds orchestrations whose outputs can, directly or through
 // other triggered orchestrations, satisfy their own trigger. An edge runs
 // from A to B when a run of A updates one of the tables of B's trigger.
-// Each ring is reported once, starting at its alphabetically first member.
+// As a trigger waits for every one of its tables, only orchestrations
+// whose trigger tables all come from the group can keep one another
+// running; an orchestration that also waits for a table from outside runs
+// once per outside update, which is no loop. Each ring is reported once,
+// starting at its alphabetically first member.
 func (s *Spec) TriggerCycles() []TriggerCycle {
 	triggered := map[string]*Orchestration{}
+	outputs := map[string][]string{}
 	var names []string
 	for _, o := range s.Orchestrations {
-		names = append(names, o.Name)
-		if o.Trigger != nil {
+		if o.Trigger != nil && len(o.Trigger.Tables) > 0 {
 			triggered[o.Name] = o
+			names = append(names, o.Name)
+			outputs[o.Name] = s.Outputs(o.Name)
 		}
 	}
 	sort.Strings(names)
+	names = selfSustaining(names, triggered, outputs)
 	next := map[string][]string{}
+	link := map[[2]string][]string{}
 	for _, a := range names {
-		outs := s.Outputs(a)
 		for _, b := range names {
-			if t := triggered[b]; t != nil && slices.ContainsFunc(t.Trigger.Tables, func(id string) bool { return slices.Contains(outs, id) }) {
+			for _, id := range triggered[b].Trigger.Tables {
+				if slices.Contains(outputs[a], id) && !slices.Contains(link[[2]string{a, b}], id) {
+					link[[2]string{a, b}] = append(link[[2]string{a, b}], id)
+				}
+			}
+			if len(link[[2]string{a, b}]) > 0 {
 				next[a] = append(next[a], b)
 			}
 		}
@@ -106,7 +140,13 @@ func (s *Spec) TriggerCycles() []TriggerCycle {
 				reported[key] = true
 				first := slices.Index(ring, slices.Min(ring))
 				ring = append(ring[first:], ring[:first]...)
-				cycles = append(cycles, TriggerCycle{Orchestrations: append(ring, ring[0]), Pos: triggered[ring[0]].Trigger.Pos})
+				ring = append(ring, ring[0])
+				c := TriggerCycle{Orchestrations: ring, Pos: triggered[ring[0]].Trigger.Pos}
+				for i := 0; i+1 < len(ring); i++ {
+					tables := slices.Sorted(slices.Values(link[[2]string{ring[i], ring[i+1]}]))
+					c.Links = append(c.Links, TriggerLink{From: ring[i], Tables: tables, To: ring[i+1]})
+				}
+				cycles = append(cycles, c)
 			case unvisited:
 				visit(b)
 			}
@@ -120,4 +160,26 @@ func (s *Spec) TriggerCycles() []TriggerCycle {
 		}
 	}
 	return cycles
+}
+
+// selfSustaining keeps the triggered orchestrations whose trigger tables
+// are all updated by the ones kept: the greatest group that can run on
+// its own outputs alone.
+func selfSustaining(names []string, triggered map[string]*Orchestration, outputs map[string][]string) []string {
+	kept := slices.Clone(names)
+	for {
+		produced := map[string]bool{}
+		for _, n := range kept {
+			for _, t := range outputs[n] {
+				produced[t] = true
+			}
+		}
+		next := slices.DeleteFunc(slices.Clone(kept), func(n string) bool {
+			return slices.ContainsFunc(triggered[n].Trigger.Tables, func(t string) bool { return !produced[t] })
+		})
+		if len(next) == len(kept) {
+			return kept
+		}
+		kept = next
+	}
 }
