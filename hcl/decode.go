@@ -158,10 +158,13 @@ func (d *decoder) file1(body *hclsyntax.Body) {
 func (d *decoder) project(b *hclsyntax.Block) {
 	pos := d.pos(b.TypeRange.Start)
 	if d.p.project != nil {
-		d.errorf(b.TypeRange.Start, "merge the two project blocks into one", "project block is already defined at %s", *d.p.project)
+		d.duplicateProject(b.TypeRange.Start)
 		return
 	}
 	d.p.project = &pos
+	d.p.projectAt = b.TypeRange.Start
+	d.p.projectDiags[0] = len(d.p.diags)
+	defer func() { d.p.projectDiags[1] = len(d.p.diags) }()
 	p := &spec.Project{}
 	p.Pos = pos
 	attrs, _ := d.content("project", "project", b.Body)
@@ -174,6 +177,15 @@ func (d *decoder) project(b *hclsyntax.Block) {
 		p.Timezone = d.string(a)
 	}
 	d.p.spec.Project = p
+}
+
+func (d *decoder) duplicateProject(at hclv2.Pos) {
+	d.p.duplicates = append(d.p.duplicates, len(d.p.diags))
+	d.errorf(at, "merge the two project blocks into one", "%s", d.p.duplicateMessage())
+}
+
+func (p *parser) duplicateMessage() string {
+	return fmt.Sprintf("project block is already defined at %s", *p.project)
 }
 
 func (d *decoder) component(b *hclsyntax.Block) *spec.Component {

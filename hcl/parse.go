@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
+	"github.com/baton-dev/baton/internal/parallel"
 	"github.com/baton-dev/baton/spec"
 )
 
@@ -34,24 +35,11 @@ func Parse(files []File) (*spec.Spec, Diagnostics) {
 		srcs:     make(map[string][]byte, len(files)),
 		suppress: map[spec.Pos]bool{},
 	}
-	var parsed []*hclsyntax.Body
-	var names []string
 	syntaxOK := true
-	for _, f := range files {
-		p.srcs[f.Name] = f.Src
-		body, ok := p.parseFile(f)
-		if !ok {
-			// A file that does not parse is not decoded: its partial body
-			// would only add noise to the syntax error.
-			syntaxOK = false
-			continue
-		}
-		parsed = append(parsed, body)
-		names = append(names, f.Name)
-	}
-	for i, body := range parsed {
-		d := &decoder{p: p, file: names[i]}
-		d.file1(body)
+	for i, fp := range parseFiles(files) {
+		p.srcs[files[i].Name] = files[i].Src
+		syntaxOK = syntaxOK && fp.syntaxOK
+		p.merge(fp)
 	}
 	p.spec.Normalize()
 	for _, pr := range p.spec.Validate() {
@@ -72,6 +60,71 @@ func Parse(files []File) (*spec.Spec, Diagnostics) {
 	return p.spec, p.diags
 }
 
+// parseFiles parses and decodes every file on its own, on all CPUs: files
+// are independent until they are merged, and a file's syntax tree is garbage
+// as soon as it is decoded, so only a few trees live at once. The results
+// are in the order of files, whatever order they finished in.
+func parseFiles(files []File) []*parser {
+	out := make([]*parser, len(files))
+	parallel.Each(len(files), func(i int) { out[i] = parseOne(files[i]) })
+	return out
+}
+
+// parseOne parses and decodes one file into a parser of its own. A file
+// that does not parse is not decoded: its partial body would only add
+// noise to the syntax error.
+func parseOne(f File) *parser {
+	p := &parser{
+		spec:     &spec.Spec{},
+		srcs:     map[string][]byte{f.Name: f.Src},
+		suppress: map[spec.Pos]bool{},
+	}
+	body, ok := p.parseFile(f)
+	p.syntaxOK = ok
+	if ok {
+		d := &decoder{p: p, file: f.Name}
+		d.file1(body)
+	}
+	return p
+}
+
+// merge appends the objects and diagnostics of one file, in file order, so
+// that the result is what decoding the files one after another gives. Only
+// the first project block of all files counts; one in a later file is
+// reported as a duplicate instead of being decoded.
+func (p *parser) merge(fp *parser) {
+	diags := fp.diags
+	if fp.project != nil && p.project != nil {
+		lo, hi := fp.projectDiags[0], fp.projectDiags[1]
+		d := &decoder{p: p, file: fp.project.File}
+		p.diags = append(p.diags, diags[:lo]...)
+		d.duplicateProject(fp.projectAt)
+		start := len(p.diags)
+		p.diags = append(p.diags, diags[hi:]...)
+		// Later project blocks of the file name the first one of all
+		// files, not the one of this file that was dropped.
+		for _, i := range fp.duplicates {
+			p.diags[start+i-hi].Message = p.duplicateMessage()
+		}
+		fp.spec.Project = nil
+	} else {
+		p.diags = append(p.diags, diags...)
+		if fp.project != nil {
+			p.project = fp.project
+			p.spec.Project = fp.spec.Project
+		}
+	}
+	for pos := range fp.suppress {
+		p.suppress[pos] = true
+	}
+	s, o := p.spec, fp.spec
+	s.Components = append(s.Components, o.Components...)
+	s.Configurations = append(s.Configurations, o.Configurations...)
+	s.Tables = append(s.Tables, o.Tables...)
+	s.Notifications = append(s.Notifications, o.Notifications...)
+	s.Orchestrations = append(s.Orchestrations, o.Orchestrations...)
+}
+
 // CheckSyntax reports the syntax errors of one file, without decoding it.
 func CheckSyntax(f File) Diagnostics {
 	p := &parser{srcs: map[string][]byte{f.Name: f.Src}}
@@ -88,6 +141,33 @@ func Format(src []byte) []byte { return hclwrite.Format(src) }
 // their slash paths relative to dir. Hidden files and directories (.git,
 // editor swap files) are skipped.
 func LoadDir(dir string) ([]File, error) {
+	names, err := listDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	files := make([]File, len(names))
+	errs := make([]error, len(names))
+	// Reading is mostly waiting for the file system; a few reads at once
+	// keep the disk and both CPUs busy.
+	parallel.Each(len(names), func(i int) {
+		src, err := readFile(filepath.Join(dir, filepath.FromSlash(names[i])))
+		if err != nil {
+			errs[i] = fmt.Errorf("read source file: %w", err)
+			return
+		}
+		files[i] = File{Name: names[i], Src: src}
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+// listDir returns the slash paths, relative to dir and sorted, of the
+// files LoadDir reads.
+func listDir(dir string) ([]string, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -98,7 +178,7 @@ func LoadDir(dir string) ([]File, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("source %s is not a directory; pass the directory that holds the .hcl files", dir)
 	}
-	var files []File
+	var names []string
 	err = filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("read source directory: %w", err)
@@ -115,22 +195,18 @@ func LoadDir(dir string) ([]File, error) {
 		if !e.Type().IsRegular() && e.Type()&fs.ModeSymlink == 0 {
 			return nil
 		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("read source file: %w", err)
-		}
 		rel, err := filepath.Rel(dir, path)
 		if err != nil {
 			return fmt.Errorf("read source file %s: %w", path, err)
 		}
-		files = append(files, File{Name: filepath.ToSlash(rel), Src: src})
+		names = append(names, filepath.ToSlash(rel))
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
-	return files, nil
+	sort.Strings(names)
+	return names, nil
 }
 
 // parser holds what one Parse accumulates across files.
@@ -144,6 +220,14 @@ type parser struct {
 	// suppress holds positions where the language reported an error, so
 	// that the semantic error it causes at the same place is not repeated.
 	suppress map[spec.Pos]bool
+	// Of a parser of one file: whether it parsed, and where its first
+	// project block starts and which of diags its decoding added, so that
+	// merge can replace them when an earlier file has a project block.
+	syntaxOK     bool
+	projectAt    hclv2.Pos
+	projectDiags [2]int
+	// duplicates indexes the diagnostics about further project blocks.
+	duplicates []int
 }
 
 func (p *parser) parseFile(f File) (*hclsyntax.Body, bool) {

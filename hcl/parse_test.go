@@ -37,19 +37,7 @@ func TestInvalidFixturesReportExpectedDiagnostics(t *testing.T) {
 			}
 			var got bytes.Buffer
 			diags.WriteText(&got)
-			golden := strings.TrimSuffix(path, ".hcl") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("read golden (run go test ./hcl -update to create it): %v", err)
-			}
-			if got.String() != string(want) {
-				t.Errorf("diagnostics differ from %s\ngot:\n%s\nwant:\n%s", golden, got.String(), want)
-			}
+			checkGolden(t, strings.TrimSuffix(path, ".hcl")+".golden", got.String())
 		})
 	}
 }
@@ -290,5 +278,50 @@ func writeFile(t testing.TB, path string, src []byte) {
 	}
 	if err := os.WriteFile(path, src, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDiagnosticsOfManyFilesKeepTheirOrder parses a directory of files
+// with errors of every layer (syntax, decoding, validation, project blocks
+// in several files): the golden file holds the exact diagnostics in their
+// order, so that parsing files in parallel cannot change what users see.
+func TestDiagnosticsOfManyFilesKeepTheirOrder(t *testing.T) {
+	all, err := LoadDir(filepath.Join(testdataDir, "multi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// c.hcl has a syntax error, which hides unresolved references: once
+	// with it and once without.
+	var parsable []File
+	for _, f := range all {
+		if f.Name != "c.hcl" {
+			parsable = append(parsable, f)
+		}
+	}
+	for name, files := range map[string][]File{"multi": all, "multi-parsable": parsable} {
+		t.Run(name, func(t *testing.T) {
+			_, diags := Parse(files)
+			var got bytes.Buffer
+			diags.WriteText(&got)
+			checkGolden(t, filepath.Join(testdataDir, name+".golden"), got.String())
+		})
+	}
+}
+
+// checkGolden compares got with the golden file, or rewrites the file
+// with -update.
+func checkGolden(t *testing.T, golden, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("read golden (run go test ./hcl -update to create it): %v", err)
+	}
+	if got != string(want) {
+		t.Errorf("diagnostics differ from %s\ngot:\n%s\nwant:\n%s", golden, got, want)
 	}
 }

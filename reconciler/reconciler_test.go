@@ -340,3 +340,90 @@ func TestGitPathSelectsASubdirectory(t *testing.T) {
 		t.Errorf("the source root of a job is not the subdirectory: %v", err)
 	}
 }
+
+// TestDirHeadIsTheContentHashOfFetch: a directory's head, read without
+// parsing, names the same revision as a full fetch, and any change of a
+// name or a content makes it another one.
+func TestDirHeadIsTheContentHashOfFetch(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.hcl", configs)
+	write("o/daily.hcl", orchestration("daily", "0 6 * * *"))
+	src := &DirSource{Dir: dir}
+	seen := map[string]bool{}
+	check := func(step string) {
+		t.Helper()
+		head, err := src.Head(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap, err := src.Fetch(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if head.Ref != snap.Revision.Ref {
+			t.Fatalf("%s: head %s, fetch %s", step, head.Ref, snap.Revision.Ref)
+		}
+		if seen[head.Ref] {
+			t.Fatalf("%s: revision %s was seen before the change", step, head.Ref)
+		}
+		seen[head.Ref] = true
+	}
+	check("start")
+	write("o/daily.hcl", orchestration("daily", "0 7 * * *"))
+	check("content changed")
+	if err := os.Rename(filepath.Join(dir, "o/daily.hcl"), filepath.Join(dir, "o/dail.hcl")); err != nil {
+		t.Fatal(err)
+	}
+	check("renamed")
+	write("b.hcl", "")
+	check("file added")
+}
+
+// TestPlanOfUnchangedDirectoryIsEmptyAndRecordsTheFetch: a directory that
+// did not change since apply plans as empty against the applied revision,
+// and the fetch is recorded like any other.
+func TestPlanOfUnchangedDirectoryIsEmptyAndRecordsTheFetch(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.hcl"), []byte(configs+orchestration("daily", "0 6 * * *")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store, err := state.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	src, err := Open(Options{Location: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := clock.NewFake(time.Date(2026, 11, 25, 5, 0, 0, 0, time.UTC))
+	rec := &Reconciler{Source: src, Store: store, Clock: fake}
+	res, err := rec.Apply(context.Background(), ApplyOptions{})
+	if err != nil || !res.Applied {
+		t.Fatalf("apply: %v", err)
+	}
+	fake.Advance(time.Minute)
+	plan, err := rec.Plan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.HasChanges() || plan.Base == nil || plan.Base.Ref != res.Revision.Ref || plan.Revision.Ref != res.Revision.Ref {
+		t.Fatalf("plan = %+v, want no changes against %s", plan, res.Revision.Ref)
+	}
+	st, err := store.SourceStatus(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.LastFetchAt.Equal(fake.Now().UTC()) {
+		t.Fatalf("last fetch %v, want %v", st.LastFetchAt, fake.Now().UTC())
+	}
+}

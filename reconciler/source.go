@@ -140,6 +140,14 @@ func (d *DirSource) Fetch(ctx context.Context) (Snapshot, error) {
 	return Snapshot{Revision: Revision{Ref: ContentHash(files), Message: "directory " + d.Dir}, Files: files}, nil
 }
 
+// Head returns the revision of the directory as it is now without parsing a
+// file: its ref is the content hash, so a plan of a directory that did not
+// change costs reading the files, not decoding them.
+func (d *DirSource) Head(ctx context.Context) (Revision, error) {
+	snap, err := d.Fetch(ctx)
+	return snap.Revision, err
+}
+
 // Root is the directory itself: a directory source has no history.
 func (d *DirSource) Root(ctx context.Context, ref string) (string, error) { return d.Dir, nil }
 

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+
+	"github.com/baton-dev/baton/internal/parallel"
 )
 
 // Kind names a type of object in plans and in the state.
@@ -45,44 +47,29 @@ type Object struct {
 // and name. s should be normalized (Normalize) first.
 func (s *Spec) Objects() ([]Object, error) {
 	var out []Object
-	add := func(kind Kind, name string, v any) error {
-		b, err := CanonicalJSON(v)
-		if err != nil {
-			return fmt.Errorf("encode %s %q: %w", kind, name, err)
-		}
-		sum := sha256.Sum256(b)
-		out = append(out, Object{Kind: kind, Name: name, JSON: b, Hash: hex.EncodeToString(sum[:]), Value: v})
-		return nil
+	add := func(kind Kind, name string, v any) {
+		out = append(out, Object{Kind: kind, Name: name, Value: v})
 	}
 	if s.Project != nil {
-		if err := add(KindProject, ProjectName, s.Project); err != nil {
-			return nil, err
-		}
+		add(KindProject, ProjectName, s.Project)
 	}
 	for _, c := range s.Components {
-		if err := add(KindComponent, c.Name, c); err != nil {
-			return nil, err
-		}
+		add(KindComponent, c.Name, c)
 	}
 	for _, c := range s.Configurations {
-		if err := add(KindConfiguration, c.Name, c); err != nil {
-			return nil, err
-		}
+		add(KindConfiguration, c.Name, c)
 	}
 	for _, t := range s.Tables {
-		if err := add(KindTable, t.ID, t); err != nil {
-			return nil, err
-		}
+		add(KindTable, t.ID, t)
 	}
 	for _, n := range s.Notifications {
-		if err := add(KindNotification, n.Name, n); err != nil {
-			return nil, err
-		}
+		add(KindNotification, n.Name, n)
 	}
 	for _, o := range s.Orchestrations {
-		if err := add(KindOrchestration, o.Name, o); err != nil {
-			return nil, err
-		}
+		add(KindOrchestration, o.Name, o)
+	}
+	if err := encodeAll(out); err != nil {
+		return nil, err
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		ki, kj := slices.Index(Kinds, out[i].Kind), slices.Index(Kinds, out[j].Kind)
@@ -92,6 +79,29 @@ func (s *Spec) Objects() ([]Object, error) {
 		return out[i].Name < out[j].Name
 	})
 	return out, nil
+}
+
+// encodeAll fills in the canonical JSON and hash of every object, on all
+// CPUs: objects encode independently, and a big revision has tens of
+// thousands of them. The first error in object order is returned.
+func encodeAll(objs []Object) error {
+	errs := make([]error, len(objs))
+	parallel.Each(len(objs), func(i int) {
+		o := &objs[i]
+		b, err := CanonicalJSON(o.Value)
+		if err != nil {
+			errs[i] = fmt.Errorf("encode %s %q: %w", o.Kind, o.Name, err)
+			return
+		}
+		sum := sha256.Sum256(b)
+		o.JSON, o.Hash = b, hex.EncodeToString(sum[:])
+	})
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CanonicalJSON encodes v with sorted object keys and no insignificant space

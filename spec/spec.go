@@ -16,25 +16,39 @@ type Pos = finding.Pos
 // Source records where an object and its attributes were defined. The zero
 // value is valid: it means the object did not come from a file.
 type Source struct {
-	Pos    Pos            `json:"-"`
-	Fields map[string]Pos `json:"-"`
+	Pos Pos `json:"-"`
+	// Fields holds the positions of the attributes that were written. A
+	// few per object, so a slice: tens of thousands of maps would be the
+	// largest part of a big revision's memory.
+	Fields []FieldPos `json:"-"`
+}
+
+// FieldPos is where one attribute was written.
+type FieldPos struct {
+	Name string
+	Pos  Pos
 }
 
 // FieldPos is the position of the named attribute, or of the object when the
 // attribute was not written.
 func (s Source) FieldPos(name string) Pos {
-	if p, ok := s.Fields[name]; ok {
-		return p
+	for _, f := range s.Fields {
+		if f.Name == name {
+			return f.Pos
+		}
 	}
 	return s.Pos
 }
 
 // SetField records the position of one attribute.
 func (s *Source) SetField(name string, p Pos) {
-	if s.Fields == nil {
-		s.Fields = make(map[string]Pos)
+	for i := range s.Fields {
+		if s.Fields[i].Name == name {
+			s.Fields[i].Pos = p
+			return
+		}
 	}
-	s.Fields[name] = p
+	s.Fields = append(s.Fields, FieldPos{Name: name, Pos: p})
 }
 
 // Spec is one revision's whole desired state.

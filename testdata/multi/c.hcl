@@ -1,0 +1,4 @@
+orchestration "broken" {
+  phase "p" {
+    task "t" { configuration = "nowhere" 
+  }
