@@ -8,7 +8,7 @@ import (
 
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/internal/benchrepo"
-	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/state/sqlite"
 )
 
 // benchDir writes the 1000-file benchmark repository (10k configurations,
@@ -22,7 +22,7 @@ func benchDir(b *testing.B) string {
 }
 
 func dirReconciler(b *testing.B, src, stateDir string) *Reconciler {
-	store, err := state.Open(context.Background(), filepath.Join(stateDir, "state.db"))
+	store, err := sqlite.Open(context.Background(), filepath.Join(stateDir, "state.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

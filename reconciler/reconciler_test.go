@@ -396,7 +396,7 @@ func TestPlanOfUnchangedDirectoryIsEmptyAndRecordsTheFetch(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "a.hcl"), []byte(configs+orchestration("daily", "0 6 * * *")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	store, err := state.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +412,7 @@ func TestPlanOfUnchangedDirectoryIsEmptyAndRecordsTheFetch(t *testing.T) {
 		t.Fatalf("apply: %v", err)
 	}
 	fake.Advance(time.Minute)
-	plan, err := rec.Plan(context.Background())
+	plan, err := rec.Plan(context.Background(), ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
