@@ -65,22 +65,28 @@ func (workTreeLoader) Load(ep *transport.Endpoint) (storer.Storer, error) {
 // GitSource reads a Git repository through a bare clone in a cache
 // directory: cloned once, then fetched.
 type GitSource struct {
-	url      string
+	url string
+	// local is set when the source is a repository on this machine (a CI
+	// checkout, say): revisions are read from it directly, so that its
+	// detached HEAD, remote-tracking refs and shallow history count as
+	// `git rev-parse` sees them.
+	local    string
 	ref      string
 	subdir   string
 	cacheDir string
 	auth     transport.AuthMethod
+	getenv   func(string) string
 }
 
 func newGitSource(opts Options) (*GitSource, error) {
 	installFileTransport()
-	url := opts.Location
+	url, local := opts.Location, ""
 	if !isGitURL(url) {
 		abs, err := filepath.Abs(url)
 		if err != nil {
 			return nil, fmt.Errorf("source %s: %w", url, err)
 		}
-		url = abs
+		url, local = abs, abs
 	}
 	if opts.CacheDir == "" {
 		return nil, errors.New("a Git source needs a cache directory")
@@ -92,6 +98,8 @@ func newGitSource(opts Options) (*GitSource, error) {
 	sum := sha256.Sum256([]byte(url))
 	return &GitSource{
 		url:      url,
+		local:    local,
+		getenv:   opts.Getenv,
 		ref:      opts.Ref,
 		subdir:   strings.Trim(path.Clean("/"+filepath.ToSlash(opts.Path)), "/"),
 		cacheDir: filepath.Join(opts.CacheDir, hex.EncodeToString(sum[:8])),
@@ -188,6 +196,12 @@ func (g *GitSource) Head(ctx context.Context) (Revision, error) {
 }
 
 func (g *GitSource) head(ctx context.Context) (*git.Repository, plumbing.Hash, error) {
+	if g.local != "" {
+		return g.headLocal(ctx)
+	}
+	if pinned(g.ref) {
+		return g.headPinned(ctx)
+	}
 	repo, err := g.open()
 	if err != nil {
 		return nil, plumbing.ZeroHash, err
@@ -290,36 +304,10 @@ func headBranch(refs []*plumbing.Reference, h plumbing.Hash) plumbing.ReferenceN
 	return plumbing.HEAD
 }
 
-// At fetches every branch and tag, then reads the revision rev: a commit
-// hash (full or abbreviated), a branch or a tag.
-func (g *GitSource) At(ctx context.Context, rev string) (Snapshot, error) {
-	repo, err := g.open()
-	if err != nil {
-		return Snapshot{}, err
-	}
-	err = repo.FetchContext(ctx, &git.FetchOptions{
-		RemoteName: "origin",
-		RefSpecs:   []config.RefSpec{"+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"},
-		Auth:       g.auth,
-		Force:      true,
-	})
-	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return Snapshot{}, fmt.Errorf("fetch %s: %w", g.url, explainTransport(err))
-	}
-	for _, cand := range []string{rev, "refs/remotes/origin/" + strings.TrimPrefix(rev, "origin/"), "refs/tags/" + rev} {
-		h, err := repo.ResolveRevision(plumbing.Revision(cand))
-		if err != nil {
-			continue
-		}
-		return g.snapshot(repo, *h)
-	}
-	return Snapshot{}, fmt.Errorf("revision %q not found in %s: give a commit hash, a branch or a tag", rev, g.url)
-}
-
 // Descends reports whether commit ref is ancestor itself or a descendant of
 // it: false means the branch was rewritten (force-pushed) past ancestor.
 func (g *GitSource) Descends(ctx context.Context, ancestor, ref string) (bool, error) {
-	repo, err := g.open()
+	repo, err := g.repository()
 	if err != nil {
 		return false, err
 	}
@@ -396,7 +384,7 @@ func (g *GitSource) Root(ctx context.Context, ref string) (string, error) {
 	if _, err := os.Stat(dir); err == nil {
 		return dir, nil
 	}
-	repo, err := g.open()
+	repo, err := g.repository()
 	if err != nil {
 		return "", err
 	}

@@ -65,7 +65,7 @@ format, and a plan that apply would refuse exits 1.`,
 	f := cmd.Flags()
 	f.StringVar(&format, "format", "text", "output format: text, json or markdown")
 	f.BoolVar(&detailedExitcode, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
-	f.StringVar(&base, "base", "", "compare this revision of the Git source (commit, branch or tag) ...")
+	f.StringVar(&base, "base", "", "compare this revision of the Git source (anything git rev-parse accepts: origin/main, a hash, HEAD~1) ...")
 	f.StringVar(&head, "head", "", "... with this one (default: the current revision of --ref)")
 	f.BoolVar(&opts.AllowMassDelete, "allow-mass-delete", false, "plan as apply --allow-mass-delete would")
 	f.BoolVar(&opts.AllowRewrite, "allow-force-push", false, "plan as apply --allow-force-push would")

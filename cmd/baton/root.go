@@ -77,7 +77,7 @@ func newRootCommand(g *globals) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.state, "state", envOr("BATON_STATE", ".baton/state.db"), "state database file (env BATON_STATE)")
 	pf.StringVar(&g.source, "source", os.Getenv("BATON_SOURCE"), "source: a directory, a Git repository path or a Git URL (env BATON_SOURCE)")
-	pf.StringVar(&g.ref, "ref", os.Getenv("BATON_REF"), "Git branch or tag (default: the remote's HEAD)")
+	pf.StringVar(&g.ref, "ref", os.Getenv("BATON_REF"), "Git revision to read: a branch or tag to follow, or a commit to pin (anything git rev-parse accepts; default: HEAD)")
 	pf.StringVar(&g.path, "path", os.Getenv("BATON_PATH"), "subdirectory of the Git repository that holds the HCL files")
 	root.AddCommand(
 		newValidateCommand(g),

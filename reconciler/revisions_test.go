@@ -1,0 +1,156 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// threeCommits is main with A, B, C, tag v1 at A, and a branch feature at
+// B whose name is also the name of nothing else.
+func threeCommits(t *testing.T) (repo *testRepo, a, b, c string) {
+	t.Helper()
+	repo = newTestRepo(t)
+	a = repo.commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 6 * * *")})
+	if err := repo.repo.Storer.SetReference(plumbing.NewHashReference(plumbing.NewTagReferenceName("v1"), plumbing.NewHash(a))); err != nil {
+		t.Fatal(err)
+	}
+	b = repo.commit("B", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
+	if err := repo.repo.Storer.SetReference(plumbing.NewHashReference(plumbing.NewBranchReferenceName("feature"), plumbing.NewHash(b))); err != nil {
+		t.Fatal(err)
+	}
+	c = repo.commit("C", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 8 * * *")})
+	return repo, a, b, c
+}
+
+// Issue 10 item 1: revisions accept what git rev-parse accepts, from a
+// local checkout and from a remote alike.
+func TestRevisionsAcceptWhatGitRevParseAccepts(t *testing.T) {
+	repo, a, b, c := threeCommits(t)
+	for _, where := range []struct {
+		name     string
+		location string
+		revs     map[string]string
+	}{
+		{"local checkout", repo.dir, map[string]string{
+			"main": c, "v1": a, "feature": b, a: a, b[:7]: b, "HEAD": c, "HEAD~1": b, "HEAD~2": a, "main^": b, "refs/heads/main": c,
+		}},
+		{"remote", "file://" + repo.dir, map[string]string{
+			"main": c, "origin/main": c, "v1": a, "feature": b, "origin/feature": b, a: a, b[:7]: b, "main~1": b, "origin/main~2": a,
+		}},
+	} {
+		t.Run(where.name, func(t *testing.T) {
+			src, err := Open(Options{Location: where.location, CacheDir: filepath.Join(t.TempDir(), "git")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hist := src.(History)
+			for rev, want := range where.revs {
+				snap, err := hist.At(context.Background(), rev)
+				if err != nil {
+					t.Errorf("At(%q): %v", rev, err)
+					continue
+				}
+				if snap.Revision.Ref != want {
+					t.Errorf("At(%q) = %s, want %s", rev, snap.Revision.Ref[:7], want[:7])
+				}
+			}
+			if _, err := hist.At(context.Background(), "nope"); !errors.Is(err, ErrRevisionNotFound) {
+				t.Errorf("At(nope) = %v, want ErrRevisionNotFound", err)
+			}
+		})
+	}
+}
+
+// --ref <commit> pins apply to the commit that was reviewed, even after the
+// branch moved on; a detached HEAD is a revision like any other.
+func TestRefPinsTheReviewedCommit(t *testing.T) {
+	repo, _, b, c := threeCommits(t)
+	for _, loc := range []string{repo.dir, "file://" + repo.dir} {
+		f := attach(t, repo, func(o *Options) { o.Location, o.Ref = loc, b[:10] })
+		if res := f.apply(ApplyOptions{}); res.Revision.Ref != b {
+			t.Errorf("%s --ref %s applied %s", loc, b[:10], res.Revision.Ref)
+		}
+	}
+	// Detach the checkout's HEAD at B: with no --ref the source reads HEAD.
+	if err := repo.repo.Storer.SetReference(plumbing.NewHashReference(plumbing.HEAD, plumbing.NewHash(b))); err != nil {
+		t.Fatal(err)
+	}
+	f := attach(t, repo, func(o *Options) { o.Location = repo.dir })
+	if res := f.apply(ApplyOptions{}); res.Revision.Ref != b {
+		t.Errorf("detached HEAD at B applied %s (C is %s)", res.Revision.Ref[:7], c[:7])
+	}
+}
+
+// gitCmd runs the real git, for the shapes of checkout CI systems make.
+func gitCmd(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(cmd.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+t.TempDir(), "GIT_AUTHOR_NAME=ci", "GIT_AUTHOR_EMAIL=ci@example.com", "GIT_COMMITTER_NAME=ci", "GIT_COMMITTER_EMAIL=ci@example.com")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// ShallowMergeCheckout builds what actions/checkout gives a pull request:
+// the merge commit of branch pr into main, fetched at depth 1 into a new
+// repository and checked out detached. It returns the checkout's path.
+func shallowMergeCheckout(t *testing.T, upstream, originURL string, withBase bool) string {
+	t.Helper()
+	gitCmd(t, upstream, "checkout", "-q", "--detach", "main")
+	gitCmd(t, upstream, "merge", "-q", "--no-ff", "-m", "Merge pr into main", "pr")
+	gitCmd(t, upstream, "update-ref", "refs/pull/1/merge", "HEAD")
+	gitCmd(t, upstream, "checkout", "-q", "main")
+	co := filepath.Join(t.TempDir(), "checkout")
+	gitCmd(t, filepath.Dir(co), "init", "-q", co)
+	gitCmd(t, co, "remote", "add", "origin", originURL)
+	gitCmd(t, co, "fetch", "-q", "--no-tags", "--depth=1", "origin", "+refs/pull/1/merge:refs/remotes/pull/1/merge")
+	if withBase {
+		gitCmd(t, co, "fetch", "-q", "--no-tags", "--depth=1", "origin", "+refs/heads/main:refs/remotes/origin/main")
+	}
+	gitCmd(t, co, "checkout", "-q", "--detach", "refs/remotes/pull/1/merge")
+	return co
+}
+
+// Issue 10: from CI's depth-1 detached merge checkout, plan --base
+// origin/main works with and without origin/main fetched; when it cannot be
+// fetched, the error says which fetch to add.
+func TestPlanFromAShallowDetachedMergeCheckout(t *testing.T) {
+	for _, withBase := range []bool{true, false} {
+		repo := newTestRepo(t)
+		repo.commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 6 * * *")})
+		repo.checkout("pr", true)
+		repo.commit("run daily at 7", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
+		repo.checkout("main", false)
+		repo.commit("unrelated", map[string]string{"orchestrations/weekly.hcl": orchestration("weekly", "0 6 * * 1")})
+		co := shallowMergeCheckout(t, repo.dir, serveRepo(t, repo, "", ""), withBase)
+		f := attach(t, repo, func(o *Options) { o.Location = co })
+		plan, err := f.rec.PlanRevisions(context.Background(), "origin/main", "")
+		if err != nil {
+			t.Fatalf("with origin/main fetched %v: %v", withBase, err)
+		}
+		if len(plan.Changes) != 1 || plan.Changes[0].Name != "daily" || plan.Changes[0].Action != ActionUpdate {
+			t.Errorf("with origin/main fetched %v: changes %+v, want daily updated", withBase, plan.Changes)
+		}
+	}
+	repo := newTestRepo(t)
+	repo.commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 6 * * *")})
+	repo.checkout("pr", true)
+	repo.commit("B", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
+	repo.checkout("main", false)
+	co := shallowMergeCheckout(t, repo.dir, serveRepo(t, repo, "", ""), false)
+	gitCmd(t, co, "remote", "set-url", "origin", "file://"+filepath.Join(t.TempDir(), "gone"))
+	f := attach(t, repo, func(o *Options) { o.Location = co })
+	_, err := f.rec.PlanRevisions(context.Background(), "origin/main", "")
+	if !errors.Is(err, ErrRevisionNotFound) || !strings.Contains(err.Error(), "git fetch --depth=1 origin main:refs/remotes/origin/main") {
+		t.Errorf("base that cannot be fetched: %v", err)
+	}
+}
