@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/baton-dev/baton/internal/gitrepotest"
 )
 
 const gitHTTPBackend = "/usr/lib/git-core/git-http-backend"
@@ -46,8 +48,8 @@ func gitHTTPServer(t *testing.T, root, user, password string) *httptest.Server {
 }
 
 // serveRepo serves repo over HTTP and returns its URL.
-func serveRepo(t *testing.T, repo *testRepo, user, password string) string {
+func serveRepo(t *testing.T, repo *gitrepotest.Repo, user, password string) string {
 	t.Helper()
-	srv := gitHTTPServer(t, filepath.Dir(repo.dir), user, password)
-	return srv.URL + "/" + filepath.Base(repo.dir) + "/.git"
+	srv := gitHTTPServer(t, filepath.Dir(repo.Dir), user, password)
+	return srv.URL + "/" + filepath.Base(repo.Dir) + "/.git"
 }

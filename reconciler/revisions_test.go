@@ -8,23 +8,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/baton-dev/baton/internal/gitrepotest"
 )
 
 // threeCommits is main with A, B, C, tag v1 at A, and a branch feature at
 // B whose name is also the name of nothing else.
-func threeCommits(t *testing.T) (repo *testRepo, a, b, c string) {
+func threeCommits(t *testing.T) (repo *gitrepotest.Repo, a, b, c string) {
 	t.Helper()
-	repo = newTestRepo(t)
-	a = repo.commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 6 * * *")})
-	if err := repo.repo.Storer.SetReference(plumbing.NewHashReference(plumbing.NewTagReferenceName("v1"), plumbing.NewHash(a))); err != nil {
-		t.Fatal(err)
-	}
-	b = repo.commit("B", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
-	if err := repo.repo.Storer.SetReference(plumbing.NewHashReference(plumbing.NewBranchReferenceName("feature"), plumbing.NewHash(b))); err != nil {
-		t.Fatal(err)
-	}
-	c = repo.commit("C", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 8 * * *")})
+	repo = gitrepotest.New(t)
+	a = repo.Commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 6 * * *")})
+	gitCmd(t, repo.Dir, "tag", "v1", a)
+	b = repo.Commit("B", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
+	gitCmd(t, repo.Dir, "branch", "feature", b)
+	c = repo.Commit("C", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 8 * * *")})
 	return repo, a, b, c
 }
 
@@ -37,10 +33,10 @@ func TestRevisionsAcceptWhatGitRevParseAccepts(t *testing.T) {
 		location string
 		revs     map[string]string
 	}{
-		{"local checkout", repo.dir, map[string]string{
+		{"local checkout", repo.Dir, map[string]string{
 			"main": c, "v1": a, "feature": b, a: a, b[:7]: b, "HEAD": c, "HEAD~1": b, "HEAD~2": a, "main^": b, "refs/heads/main": c,
 		}},
-		{"remote", "file://" + repo.dir, map[string]string{
+		{"remote", "file://" + repo.Dir, map[string]string{
 			"main": c, "origin/main": c, "v1": a, "feature": b, "origin/feature": b, a: a, b[:7]: b, "main~1": b, "origin/main~2": a,
 		}},
 	} {
@@ -71,17 +67,15 @@ func TestRevisionsAcceptWhatGitRevParseAccepts(t *testing.T) {
 // branch moved on; a detached HEAD is a revision like any other.
 func TestRefPinsTheReviewedCommit(t *testing.T) {
 	repo, _, b, c := threeCommits(t)
-	for _, loc := range []string{repo.dir, "file://" + repo.dir} {
+	for _, loc := range []string{repo.Dir, "file://" + repo.Dir} {
 		f := attach(t, repo, func(o *Options) { o.Location, o.Ref = loc, b[:10] })
 		if res := f.apply(ApplyOptions{}); res.Revision.Ref != b {
 			t.Errorf("%s --ref %s applied %s", loc, b[:10], res.Revision.Ref)
 		}
 	}
 	// Detach the checkout's HEAD at B: with no --ref the source reads HEAD.
-	if err := repo.repo.Storer.SetReference(plumbing.NewHashReference(plumbing.HEAD, plumbing.NewHash(b))); err != nil {
-		t.Fatal(err)
-	}
-	f := attach(t, repo, func(o *Options) { o.Location = repo.dir })
+	gitCmd(t, repo.Dir, "checkout", "-q", "--detach", b)
+	f := attach(t, repo, func(o *Options) { o.Location = repo.Dir })
 	if res := f.apply(ApplyOptions{}); res.Revision.Ref != b {
 		t.Errorf("detached HEAD at B applied %s (C is %s)", res.Revision.Ref[:7], c[:7])
 	}
@@ -125,13 +119,13 @@ func shallowMergeCheckout(t *testing.T, upstream, originURL string, withBase boo
 // fetched, the error says which fetch to add.
 func TestPlanFromAShallowDetachedMergeCheckout(t *testing.T) {
 	for _, withBase := range []bool{true, false} {
-		repo := newTestRepo(t)
-		repo.commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 6 * * *")})
-		repo.checkout("pr", true)
-		repo.commit("run daily at 7", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
-		repo.checkout("main", false)
-		repo.commit("unrelated", map[string]string{"orchestrations/weekly.hcl": orchestration("weekly", "0 6 * * 1")})
-		co := shallowMergeCheckout(t, repo.dir, serveRepo(t, repo, "", ""), withBase)
+		repo := gitrepotest.New(t)
+		repo.Commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 6 * * *")})
+		repo.Checkout("pr", true)
+		repo.Commit("run daily at 7", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
+		repo.Checkout("main", false)
+		repo.Commit("unrelated", map[string]string{"orchestrations/weekly.hcl": orchestration("weekly", "0 6 * * 1")})
+		co := shallowMergeCheckout(t, repo.Dir, serveRepo(t, repo, "", ""), withBase)
 		f := attach(t, repo, func(o *Options) { o.Location = co })
 		plan, err := f.rec.PlanRevisions(context.Background(), "origin/main", "")
 		if err != nil {
@@ -141,12 +135,12 @@ func TestPlanFromAShallowDetachedMergeCheckout(t *testing.T) {
 			t.Errorf("with origin/main fetched %v: changes %+v, want daily updated", withBase, plan.Changes)
 		}
 	}
-	repo := newTestRepo(t)
-	repo.commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 6 * * *")})
-	repo.checkout("pr", true)
-	repo.commit("B", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
-	repo.checkout("main", false)
-	co := shallowMergeCheckout(t, repo.dir, serveRepo(t, repo, "", ""), false)
+	repo := gitrepotest.New(t)
+	repo.Commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 6 * * *")})
+	repo.Checkout("pr", true)
+	repo.Commit("B", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
+	repo.Checkout("main", false)
+	co := shallowMergeCheckout(t, repo.Dir, serveRepo(t, repo, "", ""), false)
 	gitCmd(t, co, "remote", "set-url", "origin", "file://"+filepath.Join(t.TempDir(), "gone"))
 	f := attach(t, repo, func(o *Options) { o.Location = co })
 	_, err := f.rec.PlanRevisions(context.Background(), "origin/main", "")
