@@ -34,7 +34,7 @@ format, and a plan that apply would refuse exits 1.`,
 			if head != "" && base == "" {
 				return &exitError{code: exitFailure, err: errors.New("--head needs --base")}
 			}
-			rec, done, err := g.newReconciler(cmd.Context())
+			rec, done, err := g.newPlanReconciler(cmd.Context())
 			if err != nil {
 				return err
 			}

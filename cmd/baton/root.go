@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -71,7 +72,9 @@ func newRootCommand(g *globals) *cobra.Command {
 		Short:         "Run data-pipeline orchestrations defined as HCL files in Git",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       readBuildInfo(debug.ReadBuildInfo).String(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	pf := root.PersistentFlags()
@@ -91,6 +94,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newWatchCommand(g),
 		newTokensCommand(g),
 		newRevisionsCommand(g),
+		newVersionCommand(g),
 	)
 	return root
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -167,23 +165,4 @@ func forward(ctx context.Context, in <-chan os.Signal, out chan<- struct{}) {
 			}
 		}
 	}
-}
-
-func newLogger(w io.Writer, format string) (*slog.Logger, error) {
-	if format == "" {
-		format = "json"
-		if isTerminal(w) {
-			format = "text"
-		}
-	}
-	// Errors of Git and HTTP libraries quote the URLs they failed on,
-	// credentials and all.
-	opts := &slog.HandlerOptions{ReplaceAttr: redact.Attr}
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }

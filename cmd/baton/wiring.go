@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -19,8 +21,28 @@ import (
 	"github.com/baton-dev/baton/state/sqlite"
 )
 
-// openStore opens the state database named by --state.
+// openStore opens the existing state named by --state. Only apply,
+// reconcile and watch create a state (createStore): a typo in --state must
+// not read as an empty project, nor leave a new file behind.
 func (g *globals) openStore(ctx context.Context) (state.Store, error) {
+	if err := g.stateExists(); err != nil {
+		return nil, &exitError{code: exitFailure, err: err}
+	}
+	return g.createStore(ctx)
+}
+
+// stateExists says whether --state names an existing state file.
+func (g *globals) stateExists() error {
+	if _, err := os.Stat(g.state); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no state at %s; run `baton apply` first or check --state", g.state)
+	} else if err != nil {
+		return fmt.Errorf("state %s: %w", g.state, err)
+	}
+	return nil
+}
+
+// createStore opens the state named by --state, creating it if needed.
+func (g *globals) createStore(ctx context.Context) (state.Store, error) {
 	st, err := sqlite.Open(ctx, g.state)
 	if err != nil {
 		return nil, fmt.Errorf("open state %s: %w", g.state, err)
@@ -64,11 +86,33 @@ func (g *globals) newReconciler(ctx context.Context) (*reconciler.Reconciler, fu
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := g.openStore(ctx)
+	st, err := g.createStore(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	return &reconciler.Reconciler{Source: src, Store: st, Clock: clock.Real()}, func() { st.Close() }, nil
+}
+
+// newPlanReconciler is newReconciler for plan, which changes nothing: with
+// no state yet it plans against an empty one in a temporary directory.
+func (g *globals) newPlanReconciler(ctx context.Context) (*reconciler.Reconciler, func(), error) {
+	if g.stateExists() == nil {
+		return g.newReconciler(ctx)
+	}
+	src, err := g.openSource()
+	if err != nil {
+		return nil, nil, err
+	}
+	dir, err := os.MkdirTemp("", "baton-plan-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("plan against an empty state: %w", err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "state.db"))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return &reconciler.Reconciler{Source: src, Store: st, Clock: clock.Real()}, func() { st.Close(); os.RemoveAll(dir) }, nil
 }
 
 // jobsDir holds the job data dirs and logs, next to the state.
