@@ -24,7 +24,7 @@ var schemas = map[string]blockSchema{
 	"component":     {labels: []string{"name"}, attributes: []string{"command", "timeout"}},
 	"configuration": {labels: []string{"name"}, attributes: []string{"component", "command", "timeout", "parameters", "inputs", "outputs", "env"}},
 	"table":         {labels: []string{"id"}, attributes: []string{"watch"}},
-	"notification":  {labels: []string{"name"}, attributes: []string{"email", "webhook"}},
+	"notification":  {labels: []string{"name"}, attributes: []string{"email", "webhook", "format", "secret_env"}},
 	"orchestration": {labels: []string{"name"}, attributes: []string{"description", "on_overlap"}, blocks: []string{"schedule", "trigger", "notify", "phase"}},
 	"schedule":      {attributes: []string{"cron", "timezone"}},
 	"trigger":       {attributes: []string{"tables", "cooldown"}},
@@ -255,6 +255,14 @@ func (d *decoder) notification(b *hclsyntax.Block) *spec.Notification {
 	if a := attrs["webhook"]; a != nil {
 		n.SetField("webhook", d.field(a))
 		n.Webhook = d.string(a)
+	}
+	if a := attrs["format"]; a != nil {
+		n.SetField("format", d.field(a))
+		n.Format = spec.WebhookFormat(d.string(a))
+	}
+	if a := attrs["secret_env"]; a != nil {
+		n.SetField("secret_env", d.field(a))
+		n.SecretEnv = d.string(a)
 	}
 	return n
 }

@@ -116,7 +116,21 @@ type Notification struct {
 	Name    string   `json:"name"`
 	Email   []string `json:"email,omitempty"`
 	Webhook string   `json:"webhook,omitempty"`
+	// Format is the webhook body: WebhookJSON (default) or WebhookSlack.
+	Format WebhookFormat `json:"format,omitempty"`
+	// SecretEnv names the environment variable whose value signs webhook
+	// bodies (X-Baton-Signature-256); the secret never lives in Git.
+	SecretEnv string `json:"secret_env,omitempty"`
 }
+
+// WebhookFormat is the shape of a webhook's body.
+type WebhookFormat string
+
+// Webhook formats.
+const (
+	WebhookJSON  WebhookFormat = "json"
+	WebhookSlack WebhookFormat = "slack"
+)
 
 // OnOverlap says what happens to a job of an orchestration that starts while
 // another job of it is still running.

@@ -220,6 +220,15 @@ func (v *validator) notification(n *Notification) {
 			v.errorf(n.FieldPos("webhook"), "write a full http:// or https:// URL", "notification %q: webhook is not an HTTP URL", n.Name)
 		}
 	}
+	if n.Format != "" && n.Format != WebhookJSON && n.Format != WebhookSlack {
+		v.errorf(n.FieldPos("format"), `use format = "json" (the default) or "slack"`, "notification %q: unknown webhook format %q", n.Name, n.Format)
+	}
+	if (n.Format != "" || n.SecretEnv != "") && n.Webhook == "" {
+		v.errorf(n.Pos, `format and secret_env apply to a webhook; add webhook = "https://..."`, "notification %q has format or secret_env but no webhook", n.Name)
+	}
+	if n.SecretEnv != "" && !ValidEnvName(n.SecretEnv) {
+		v.errorf(n.FieldPos("secret_env"), `name the variable that holds the secret, e.g. secret_env = "OPS_HOOK_SECRET"`, "notification %q: %q is not a valid environment variable name", n.Name, n.SecretEnv)
+	}
 }
 
 func (v *validator) orchestration(o *Orchestration, configurations map[string]*Configuration, orchestrations map[string]*Orchestration, channels map[string]*Notification) {

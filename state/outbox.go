@@ -32,4 +32,7 @@ type OutboxStore interface {
 	MarkOutboxSent(ctx context.Context, id int64, at time.Time) error
 	// MarkOutboxFailed records a failed attempt and when to try again.
 	MarkOutboxFailed(ctx context.Context, id int64, next time.Time, errText string) error
+	// MarkOutboxUndeliverable records the last failed attempt of a
+	// notification that will not be tried again.
+	MarkOutboxUndeliverable(ctx context.Context, id int64, at time.Time, errText string) error
 }

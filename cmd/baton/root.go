@@ -43,8 +43,11 @@ type globals struct {
 	path   string
 	// apiURL is given to tasks as BATON_API_URL when watch serves the API.
 	apiURL string
-	stdout io.Writer
-	stderr io.Writer
+	// publicURL is where users reach baton; notifications link to jobs
+	// under it.
+	publicURL string
+	stdout    io.Writer
+	stderr    io.Writer
 }
 
 func run(args []string) int {
@@ -81,6 +84,7 @@ func newRootCommand(g *globals) *cobra.Command {
 	pf.StringVar(&g.state, "state", envOr("BATON_STATE", ".baton/state.db"), "state database file (env BATON_STATE)")
 	pf.StringVar(&g.source, "source", os.Getenv("BATON_SOURCE"), "source: a directory, a Git repository path or a Git URL (env BATON_SOURCE)")
 	pf.StringVar(&g.ref, "ref", os.Getenv("BATON_REF"), "Git revision to read: a branch or tag to follow, or a commit to pin (anything git rev-parse accepts; default: HEAD)")
+	pf.StringVar(&g.publicURL, "public-url", os.Getenv("BATON_PUBLIC_URL"), "the URL users reach baton's web UI at; notifications link to jobs under it (env BATON_PUBLIC_URL)")
 	pf.StringVar(&g.path, "path", os.Getenv("BATON_PATH"), "subdirectory of the Git repository that holds the HCL files")
 	root.AddCommand(
 		newValidateCommand(g),

@@ -204,5 +204,5 @@ func (g *globals) ensureTokens(ctx context.Context, st state.Store) error {
 // notifier delivers the state's notification outbox; the SMTP server comes
 // from BATON_SMTP_URL.
 func (g *globals) notifier(st state.Store, logger *slog.Logger) *notify.Worker {
-	return &notify.Worker{Store: st, Clock: clock.Real(), SMTPURL: os.Getenv("BATON_SMTP_URL"), Logger: logger}
+	return &notify.Worker{Store: st, Clock: clock.Real(), SMTPURL: os.Getenv("BATON_SMTP_URL"), PublicURL: g.publicURL, Logger: logger}
 }

@@ -35,7 +35,7 @@ func addOutbox(ctx context.Context, tx *sql.Tx, entries []state.OutboxEntry) err
 // limit <= 0 lists all.
 func (s *Store) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]state.OutboxEntry, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, job_id, channel, target, event, payload, created_at, attempts, next_attempt_at, last_error
-		FROM notification_outbox WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?`, toDB(now), sqlLimit(limit))
+		FROM notification_outbox WHERE sent_at IS NULL AND undeliverable_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?`, toDB(now), sqlLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
@@ -66,6 +66,15 @@ func (s *Store) MarkOutboxSent(ctx context.Context, id int64, at time.Time) erro
 func (s *Store) MarkOutboxFailed(ctx context.Context, id int64, next time.Time, errText string) error {
 	if _, err := s.w.ExecContext(ctx, "UPDATE notification_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?", toDB(next), errText, id); err != nil {
 		return fmt.Errorf("mark notification %d failed: %w", id, err)
+	}
+	return nil
+}
+
+// MarkOutboxUndeliverable records the last failed attempt of a notification
+// that will not be tried again.
+func (s *Store) MarkOutboxUndeliverable(ctx context.Context, id int64, at time.Time, errText string) error {
+	if _, err := s.w.ExecContext(ctx, "UPDATE notification_outbox SET attempts = attempts + 1, undeliverable_at = ?, last_error = ? WHERE id = ?", toDB(at), errText, id); err != nil {
+		return fmt.Errorf("mark notification %d undeliverable: %w", id, err)
 	}
 	return nil
 }

@@ -55,3 +55,24 @@ func testOutboxIsDueRetriedAndNeverSentTwice(t *testing.T, s state.Store) {
 		t.Errorf("due at t0+1h = %+v, want the long_running notification", p)
 	}
 }
+
+// testOutboxUndeliverableIsNeverDueAgain: a notification recorded as
+// undeliverable keeps its error and is not tried again, whatever the time.
+func testOutboxUndeliverableIsNeverDueAgain(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	j := newJob(t, s, "o", 0)
+	t0 := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+	if err := s.AddOutbox(ctx, state.OutboxEntry{JobID: j.ID, Channel: "ops", Target: "mailto:ops@example.com", Event: "error", Payload: []byte(`{}`), CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.PendingOutbox(ctx, t0, 0)
+	if err != nil || len(p) != 1 {
+		t.Fatalf("pending = %+v (%v)", p, err)
+	}
+	if err := s.MarkOutboxUndeliverable(ctx, p[0].ID, t0, "BATON_SMTP_URL is not set"); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.PendingOutbox(ctx, t0.Add(1000*time.Hour), 0); err != nil || len(p) != 0 {
+		t.Errorf("an undeliverable notification is due again: %+v (%v)", p, err)
+	}
+}

@@ -30,6 +30,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"LastSuccessfulDurationsCountsOnlySuccessfulRuns", testLastSuccessfulDurationsCountsOnlySuccessfulRuns},
 		{"JobJSONShape", testJobJSONShape},
 		{"OutboxIsDueRetriedAndNeverSentTwice", testOutboxIsDueRetriedAndNeverSentTwice},
+		{"OutboxUndeliverableIsNeverDueAgain", testOutboxUndeliverableIsNeverDueAgain},
 		{"ApplyRevisionReplacesLiveObjectsAndKeepsHistory", testApplyRevisionReplacesLiveObjectsAndKeepsHistory},
 		{"RecordFetchTracksStaleSince", testRecordFetchTracksStaleSince},
 		{"TableUpdatesKeepTheLatest", testTableUpdatesKeepTheLatest},
