@@ -205,17 +205,3 @@ func TestWebhookURLsAreRedactedInLogsAndErrors(t *testing.T) {
 		t.Errorf("log does not name the host:\n%s", logs.String())
 	}
 }
-
-func TestRedactKeepsSchemeAndHost(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://hooks.slack.com/services/T/B/X": "https://hooks.slack.com/...",
-		"https://example.com?k=v":                "https://example.com/...",
-		"https://user:pw@example.com":            "https://example.com/...",
-		"https://example.com":                    "https://example.com",
-		"mailto:ops@example.com":                 "mailto:ops@example.com",
-	} {
-		if got := Redact(in); got != want {
-			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

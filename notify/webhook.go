@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/redact"
 	"github.com/baton-dev/baton/spec"
 )
 
@@ -34,7 +35,7 @@ func (w *Worker) webhook(ctx context.Context, target string, ch spec.Notificatio
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return permanent(fmt.Errorf("webhook request: %w", redactError(err, target)))
+		return permanent(fmt.Errorf("webhook request: %s", redact.Error(err, target)))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "baton")
@@ -47,7 +48,7 @@ func (w *Worker) webhook(ctx context.Context, target string, ch spec.Notificatio
 	}
 	resp, err := w.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("webhook: %w", redactError(err, target))
+		return fmt.Errorf("webhook: %s", redact.Error(err, target))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {

@@ -20,6 +20,7 @@ import (
 	"github.com/cenkalti/backoff/v5"
 
 	"github.com/baton-dev/baton/clock"
+	"github.com/baton-dev/baton/redact"
 	"github.com/baton-dev/baton/state"
 )
 
@@ -181,7 +182,7 @@ func (w *Worker) deliver(ctx context.Context, e state.OutboxEntry, channels chan
 		return // stopping: the entry stays due and is tried after a restart
 	}
 	now := w.Clock.Now().UTC()
-	log := w.Logger.With("job", e.JobID, "channel", e.Channel, "target", Redact(e.Target), "event", e.Event)
+	log := w.Logger.With("job", e.JobID, "channel", e.Channel, "target", redact.Webhook(e.Target), "event", e.Event)
 	outcome := OutcomeSent
 	var recErr error
 	switch {
