@@ -86,6 +86,7 @@ func writeTestFile(t testing.TB, path, content string) {
 
 type watchRig struct {
 	*fixture
+	exec       *executor.Executor
 	reconciled chan error
 	reload     chan struct{}
 	cancel     context.CancelFunc
@@ -101,7 +102,7 @@ func startWatch(t *testing.T, f *fixture) *watchRig {
 		JobsDir:   filepath.Join(dir, "jobs"),
 		SourceDir: f.rec.Source.Root,
 	})
-	rig := &watchRig{fixture: f, reconciled: make(chan error, 16), reload: make(chan struct{}, 1), done: make(chan error, 1)}
+	rig := &watchRig{fixture: f, exec: ex, reconciled: make(chan error, 16), reload: make(chan struct{}, 1), done: make(chan error, 1)}
 	w := &Controller{Reconciler: f.rec, Executor: ex, Clock: f.clock, Interval: time.Minute, Reconciled: rig.reconciled, Reload: rig.reload}
 	ctx, cancel := context.WithCancel(context.Background())
 	rig.cancel = cancel

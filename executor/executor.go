@@ -69,6 +69,10 @@ type Executor struct {
 	specRev int64
 }
 
+// Running is true while Run's dispatcher runs in this process: /readyz
+// reports an executor that stopped.
+func (e *Executor) Running() bool { return e.active.Load() }
+
 // New returns an executor with defaults filled in.
 func New(cfg Config) *Executor {
 	if cfg.Clock == nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/health"
 	"github.com/baton-dev/baton/schedule"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
@@ -34,6 +35,8 @@ type Server struct {
 	TablesUpdated func()
 	// PublicMetrics serves /metrics without a token.
 	PublicMetrics bool
+	// Ready answers /readyz; nil checks the source only.
+	Ready *health.Checker
 }
 
 // Handler returns the API's routes.
@@ -43,6 +46,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(newCollector(s.Store, s.Clock))
 	metrics := promhttp.HandlerFor(registry, promhttp.HandlerOpts{})

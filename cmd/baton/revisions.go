@@ -7,14 +7,16 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/baton-dev/baton/health"
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/terminal"
 )
 
 func newRevisionsCommand(g *globals) *cobra.Command {
 	var (
-		limit  int
-		asJSON bool
+		limit      int
+		asJSON     bool
+		staleAfter time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "revisions",
@@ -34,10 +36,16 @@ func newRevisionsCommand(g *globals) *cobra.Command {
 					if revs == nil {
 						revs = []state.Revision{}
 					}
+					problems := []health.Problem{}
+					if p, bad := health.SourceProblem(status, time.Now(), staleAfter); bad {
+						problems = append(problems, p)
+					}
 					return writeJSON(g.stdout, struct {
 						Source    state.SourceStatus `json:"source"`
 						Revisions []state.Revision   `json:"revisions"`
-					}{status, revs})
+						Ready     bool               `json:"ready"`
+						Problems  []health.Problem   `json:"problems"`
+					}{status, revs, len(problems) == 0, problems})
 				}
 				tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tREVISION\tAPPLIED\tAUTHOR\tMESSAGE")
@@ -50,14 +58,16 @@ func newRevisionsCommand(g *globals) *cobra.Command {
 				if status.RefusedReason != "" {
 					fmt.Fprintf(g.stderr, "baton: revision %s was refused at %s: %s\n", shortRevision(status.AttemptRef), status.AttemptAt.Format(time.RFC3339), status.RefusedReason)
 				}
-				if !status.StaleSince.IsZero() {
-					fmt.Fprintf(g.stderr, "baton: the source is stale since %s: %s\n", status.StaleSince.Format(time.RFC3339), terminal.EscapeLines(status.LastError))
+				// The same words as /readyz and the web UI's banner.
+				if p, bad := health.SourceProblem(status, time.Now(), staleAfter); bad {
+					fmt.Fprintf(g.stderr, "baton: not ready since %s: %s\n", p.Since.Format(time.RFC3339), terminal.EscapeLines(p.Reason))
 				}
 				return nil
 			})
 		},
 	}
 	cmd.Flags().IntVar(&limit, "limit", 20, "how many revisions")
+	cmd.Flags().DurationVar(&staleAfter, "stale-after", 0, "how long fetching the source may fail before it counts as not ready (as baton watch --stale-after)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

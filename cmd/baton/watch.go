@@ -17,6 +17,7 @@ import (
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/controller"
 	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/health"
 	"github.com/baton-dev/baton/redact"
 	"github.com/baton-dev/baton/server"
 )
@@ -29,6 +30,7 @@ func newWatchCommand(g *globals) *cobra.Command {
 		listen        string
 		urlFile       string
 		publicMetrics bool
+		staleAfter    time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "watch",
@@ -104,6 +106,7 @@ them.`,
 				srv := &http.Server{
 					Handler: (&server.Server{
 						Store: rec.Store, Executor: ex, Tokens: tokens, Clock: clock.Real(), Logger: logger, PublicMetrics: publicMetrics,
+						Ready:         &health.Checker{Store: rec.Store, Executor: ex, Clock: clock.Real(), StaleAfter: staleAfter},
 						TablesUpdated: func() { _ = rec.Store.Wake(context.WithoutCancel(ctx)) },
 					}).Handler(),
 					ReadHeaderTimeout: 10 * time.Second,
@@ -149,6 +152,7 @@ them.`,
 	f.StringVar(&logFormat, "log-format", "", "log format: text or json (default: text on a terminal, json otherwise)")
 	f.StringVar(&listen, "listen", "", "serve the HTTP API on this address, e.g. 127.0.0.1:8080; a bare :PORT means 127.0.0.1 (default: off)")
 	f.BoolVar(&publicMetrics, "public-metrics", false, "serve /metrics without a token")
+	f.DurationVar(&staleAfter, "stale-after", 0, "how long fetching the source may fail before /readyz answers 503 (default: at the first failed fetch)")
 	f.StringVar(&urlFile, "api-url-file", "", "write the API's URL to this file once listening (useful with --listen 127.0.0.1:0)")
 	return cmd
 }
