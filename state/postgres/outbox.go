@@ -37,7 +37,7 @@ func addOutbox(ctx context.Context, tx pgx.Tx, entries []state.OutboxEntry) erro
 // limit <= 0 lists all.
 func (s *Store) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]state.OutboxEntry, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, job_id, channel, target, event, payload, created_at, attempts, next_attempt_at, last_error
-		FROM notification_outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2`, toDB(now), limitArg(limit))
+		FROM notification_outbox WHERE sent_at IS NULL AND undeliverable_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2`, toDB(now), limitArg(limit))
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
@@ -68,6 +68,15 @@ func (s *Store) MarkOutboxSent(ctx context.Context, id int64, at time.Time) erro
 func (s *Store) MarkOutboxFailed(ctx context.Context, id int64, next time.Time, errText string) error {
 	if _, err := s.pool.Exec(ctx, "UPDATE notification_outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3", toDB(next), errText, id); err != nil {
 		return fmt.Errorf("mark notification %d failed: %w", id, err)
+	}
+	return nil
+}
+
+// MarkOutboxUndeliverable records the last failed attempt of a notification
+// that will not be tried again.
+func (s *Store) MarkOutboxUndeliverable(ctx context.Context, id int64, at time.Time, errText string) error {
+	if _, err := s.pool.Exec(ctx, "UPDATE notification_outbox SET attempts = attempts + 1, undeliverable_at = $1, last_error = $2 WHERE id = $3", toDB(at), errText, id); err != nil {
+		return fmt.Errorf("mark notification %d undeliverable: %w", id, err)
 	}
 	return nil
 }
