@@ -193,6 +193,9 @@ func (e *Executor) settleCancelled(ctx context.Context) error {
 	return d.flush(ctx)
 }
 
+// Executing reports whether Run executes jobs in this process now.
+func (e *Executor) Executing() bool { return e.active.Load() }
+
 // RunOptions say how long Run runs.
 type RunOptions struct {
 	// UntilIdle makes Run return once no job is queued or running.

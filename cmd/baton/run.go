@@ -33,8 +33,12 @@ func newRunCommand(g *globals) *cobra.Command {
 		Short: "Run an orchestration now and follow its progress",
 		Long: `Run queues a manual job of the orchestration NAME of the applied revision.
 Without --detach it follows the job: when no other baton process executes
-jobs for this state, this one does; progress goes to stderr, and the exit code
-is 1 when the job ends error, cancelled or terminated.
+jobs for this state, this one does, and then it exits only once the jobs
+that other runs queued meanwhile have ended too (it holds their tasks). A
+process that only follows takes over when the executing one exits; Ctrl-C
+(or SIGTERM) makes it leave at once and its job goes on. Ctrl-C of the
+executing process terminates the running tasks. Progress goes to stderr,
+and the exit code is 1 when the job ends error, cancelled or terminated.
 
 --param TASK.KEY=VALUE overrides a task parameter (VALUE is JSON, or a string).`,
 		Args: cobra.ExactArgs(1),
@@ -110,20 +114,35 @@ func (g *globals) reportDetached(ctx context.Context, st state.Store, job state.
 	return nil
 }
 
-// executeAndFollow runs the executor in this process unless another one
-// executes jobs for the state, and follows the job until it ends.
+// executeAndFollow follows the job. While no other process executes jobs
+// for the state, this one does; it then holds every running task of the
+// state, so it exits only once the queue is empty (a process that exited
+// earlier would kill the tasks of other runs). A process that only follows
+// takes the queue over when the one executing exits, and leaves on a
+// signal: its job goes on.
 func (g *globals) executeAndFollow(ctx context.Context, st state.Store, ex *executor.Executor, id state.JobID, asJSON bool) error {
-	runErr := make(chan error, 1)
+	stopTrying := make(chan struct{})
+	run := &localExecutor{done: make(chan struct{})}
 	go func() {
-		_, err := ex.Run(ctx, executor.RunOptions{UntilIdle: true})
-		if errors.Is(err, executor.ErrBusy) {
-			err = nil // the other process runs it; we only follow
-		}
-		runErr <- err
+		run.err = executeWhenFree(ctx, ex, stopTrying)
+		close(run.done)
 	}()
-	job, err := follow(ctx, st, id, newProgress(g.stderr), runErr)
+	job, err := follow(ctx, st, ex, id, newProgress(g.stderr), run)
+	close(stopTrying)
+	if errors.Is(err, errStoppedFollowing) {
+		<-run.done
+		fmt.Fprintf(g.stderr, "baton: stopped following; job %d goes on (it runs in the baton process that executes jobs for %s, or in the next one)\n  follow it with: baton jobs show %d, or baton jobs logs -f %d\n", id, g.state, id, id)
+		return &exitError{code: exitFailure}
+	}
 	if err != nil {
 		return &exitError{code: exitFailure, err: err}
+	}
+	if ex.Executing() {
+		fmt.Fprintf(g.stderr, "baton: job %d ended; this process still executes jobs that other baton runs queued and exits once none is left (Ctrl-C terminates them)\n", id)
+	}
+	<-run.done
+	if run.err != nil && !errors.Is(run.err, context.Canceled) {
+		fmt.Fprintf(g.stderr, "baton: executor: %v\n", run.err)
 	}
 	if asJSON {
 		if err := writeJSON(g.stdout, job); err != nil {
@@ -138,9 +157,47 @@ func (g *globals) executeAndFollow(ctx context.Context, st state.Store, ex *exec
 	return nil
 }
 
+// takeOverEvery is how often a follower tries to become the executor.
+const takeOverEvery = 250 * time.Millisecond
+
+// executeWhenFree runs the executor until the queue is empty whenever no
+// other process does, and tries again until stop is closed (the job
+// ended) or ctx ends. A run that started goes on until the queue is empty
+// or ctx ends.
+func executeWhenFree(ctx context.Context, ex *executor.Executor, stop <-chan struct{}) error {
+	for {
+		_, err := ex.Run(ctx, executor.RunOptions{UntilIdle: true})
+		if err != nil && !errors.Is(err, executor.ErrBusy) {
+			return err
+		}
+		t := time.NewTimer(takeOverEvery)
+		select {
+		case <-t.C:
+		case <-stop:
+			t.Stop()
+			return nil
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		}
+	}
+}
+
+// localExecutor is the executor of this process, while it tries to run.
+type localExecutor struct {
+	done chan struct{} // closed when it has stopped; err is set then
+	err  error
+}
+
+// errStoppedFollowing means a signal ended a follower; its job goes on.
+var errStoppedFollowing = errors.New("stopped following")
+
 // follow polls the job until it ends, reporting changes. It also ends when
-// the local executor fails.
-func follow(ctx context.Context, st state.Store, id state.JobID, p *progress, runErr <-chan error) (state.Job, error) {
+// the local executor fails, and on a signal: at once when this process
+// only follows, else once the executor has stopped the job's tasks.
+func follow(ctx context.Context, st state.Store, ex *executor.Executor, id state.JobID, p *progress, run *localExecutor) (state.Job, error) {
+	done := ctx.Done()
+	runDone := run.done
 	for {
 		job, err := st.Job(context.WithoutCancel(ctx), id)
 		if err != nil {
@@ -150,16 +207,28 @@ func follow(ctx context.Context, st state.Store, id state.JobID, p *progress, ru
 		if job.Status.Terminal() {
 			return job, nil
 		}
+		if runDone == nil && ctx.Err() != nil {
+			// The executor here stopped before the job started; the
+			// next one runs it.
+			return job, errStoppedFollowing
+		}
 		// Reading a job costs in proportion to its tasks; a big job is
 		// polled less often so the follower does not slow the run.
 		wait := time.NewTimer(min(100*time.Millisecond+time.Duration(len(job.Tasks))*time.Millisecond, time.Second))
 		select {
-		case err := <-runErr:
+		case <-runDone:
 			wait.Stop()
-			if err != nil {
-				return job, fmt.Errorf("executor: %w", err)
+			if run.err != nil && ctx.Err() == nil {
+				return job, fmt.Errorf("executor: %w", run.err)
 			}
-			runErr = nil
+			runDone = nil
+			continue
+		case <-done:
+			wait.Stop()
+			if !ex.Executing() {
+				return job, errStoppedFollowing
+			}
+			done = nil // the executor here terminates the job's tasks
 		case <-wait.C:
 		}
 	}
