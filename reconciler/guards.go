@@ -144,7 +144,7 @@ func (p *Plan) creates(name string) bool {
 }
 
 // Refused reports whether err means the revision was refused: it is
-// invalid, or a guard stopped it. Nothing of it was applied.
+// invalid, holds no files, or a guard stopped it. Nothing of it was applied.
 func Refused(err error) bool {
-	return errors.Is(err, ErrInvalidRevision) || errors.Is(err, ErrMassDelete) || errors.Is(err, ErrHistoryRewritten)
+	return errors.Is(err, ErrInvalidRevision) || errors.Is(err, ErrNoFiles) || errors.Is(err, ErrMassDelete) || errors.Is(err, ErrHistoryRewritten)
 }

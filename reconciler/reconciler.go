@@ -19,6 +19,17 @@ import (
 // applied; the plan's diagnostics say where.
 var ErrInvalidRevision = errors.New("the revision has errors; nothing was applied and the last good revision stays in force")
 
+// ErrSourceUnavailable means the source could not be read (the remote is
+// down, the branch is gone, credentials are refused): nothing was applied.
+var ErrSourceUnavailable = errors.New("the source could not be fetched")
+
+func fetchError(src Source, err error) error {
+	if errors.Is(err, ErrNoFiles) {
+		return fmt.Errorf("fetch %s: %w (the last applied revision stays in force)", src, err)
+	}
+	return fmt.Errorf("fetch %s: %w: %w (the last applied revision stays in force)", src, ErrSourceUnavailable, err)
+}
+
 // ErrMassDelete means a revision would delete most orchestrations.
 var ErrMassDelete = errors.New("refusing to delete most orchestrations")
 
@@ -202,7 +213,7 @@ func (r *Reconciler) planUnchanged(ctx context.Context) (*Plan, error) {
 		return nil, errors.Join(err, fmt.Errorf("record fetch: %w", recErr))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w (the last applied revision stays in force)", r.Source, err)
+		return nil, fetchError(r.Source, err)
 	}
 	if rev.Ref != cur.Ref {
 		return nil, nil
@@ -221,7 +232,7 @@ func (r *Reconciler) fetch(ctx context.Context) (Snapshot, error) {
 		return Snapshot{}, errors.Join(err, fmt.Errorf("record fetch: %w", recErr))
 	}
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("fetch %s: %w (the last applied revision stays in force)", r.Source, err)
+		return Snapshot{}, fetchError(r.Source, err)
 	}
 	return snap, nil
 }

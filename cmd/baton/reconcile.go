@@ -34,8 +34,16 @@ revision applies nothing and the last good one stays in force), queues the
 orchestrations named with --run, fires every schedule that became due since
 the last reconcile (each once, however long ago) and every satisfied event
 trigger, runs every queued job until the queue is empty (jobs whose outputs
-satisfy further triggers fire those too), and exits 1 when the revision was invalid or a job ended error,
-cancelled or terminated. A CI job or a system cron can drive baton with it.`,
+satisfy further triggers fire those too). A CI job or a system cron can
+drive baton with it and branch on its exit code:
+
+  0  everything applied and every job ended success or warning
+  1  a job ended error, cancelled or terminated (or another failure)
+  3  the revision was refused: invalid, or a guard (mass delete, force-push)
+  4  the source could not be fetched
+  5  another executor holds the state (a baton watch is running)
+
+When several apply, the highest wins.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !once {
@@ -70,7 +78,7 @@ cancelled or terminated. A CI job or a system cron can drive baton with it.`,
 			}
 			res, err := c.Once(ctx, controller.OnceOptions{Apply: opts, Run: requests})
 			if err != nil {
-				return &exitError{code: exitFailure, err: err}
+				return &exitError{code: onceExitCode(res.ApplyErr, err, 0), err: err}
 			}
 			failed := 0
 			jobs := []state.Job{}
@@ -88,11 +96,12 @@ cancelled or terminated. A CI job or a system cron can drive baton with it.`,
 					return err
 				}
 			}
-			switch {
-			case res.ApplyErr != nil:
-				return &exitError{code: exitFailure}
-			case failed > 0:
-				return &exitError{code: exitFailure, err: fmt.Errorf("%d job(s) ended error, cancelled or terminated", failed)}
+			if code := onceExitCode(res.ApplyErr, nil, failed); code != exitOK {
+				var err error
+				if failed > 0 {
+					err = fmt.Errorf("%d job(s) ended error, cancelled or terminated", failed)
+				}
+				return &exitError{code: code, err: err}
 			}
 			return nil
 		},
@@ -105,4 +114,27 @@ cancelled or terminated. A CI job or a system cron can drive baton with it.`,
 	f.DurationVar(&grace, "grace", 30*time.Second, "on SIGTERM, how long running tasks may finish before they are terminated")
 	f.BoolVar(&asJSON, "json", false, "print the jobs that ended as JSON")
 	return cmd
+}
+
+// Exit codes of reconcile --once beside exitOK and exitFailure.
+const (
+	exitRefused     = 3
+	exitUnavailable = 4
+	exitBusy        = 5
+)
+
+// onceExitCode maps the outcome of reconcile --once to the code a CI job
+// branches on; when several apply, the highest wins.
+func onceExitCode(applyErr, runErr error, failedJobs int) int {
+	switch {
+	case errors.Is(runErr, state.ErrBusy):
+		return exitBusy
+	case errors.Is(applyErr, reconciler.ErrSourceUnavailable):
+		return exitUnavailable
+	case reconciler.Refused(applyErr):
+		return exitRefused
+	case runErr != nil, applyErr != nil, failedJobs > 0:
+		return exitFailure
+	}
+	return exitOK
 }

@@ -50,8 +50,11 @@ type globals struct {
 	stderr    io.Writer
 }
 
-func run(args []string) int {
-	g := &globals{stdout: os.Stdout, stderr: os.Stderr}
+func run(args []string) int { return runWith(args, os.Stdout, os.Stderr) }
+
+// runWith runs baton with its output going to stdout and stderr.
+func runWith(args []string, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr}
 	root := newRootCommand(g)
 	root.SetArgs(args)
 	err := root.Execute()
