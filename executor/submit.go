@@ -436,3 +436,19 @@ func (e *Executor) Retry(ctx context.Context, id state.JobID, tasks []string, tr
 		RetryOf:       job.ID,
 	})
 }
+
+// DryRun builds the job a request would queue, against the applied
+// revision, and records nothing: the orchestration job and its task jobs,
+// with the tasks that would not run already skipped with their reason.
+func (e *Executor) DryRun(ctx context.Context, req Request) (state.NewJob, []state.NewJob, error) {
+	s, revision, err := e.applied(ctx)
+	if err != nil {
+		return state.NewJob{}, nil, err
+	}
+	return buildJob(s, revision, req, e.clock.Now().UTC())
+}
+
+// Applied returns the applied spec and the revision it came from.
+func (e *Executor) Applied(ctx context.Context) (*spec.Spec, string, error) {
+	return e.applied(ctx)
+}

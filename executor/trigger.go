@@ -44,23 +44,12 @@ func (e *Executor) FireTriggers(ctx context.Context, now time.Time) ([]state.Job
 		if o.Trigger == nil || len(o.Trigger.Tables) == 0 {
 			continue
 		}
-		since, err := e.triggerSince(ctx, o, fired)
+		st, err := e.triggerStatus(ctx, o, fired, true)
 		if err != nil {
 			return queued, err
 		}
-		last, pending, err := e.lastExecution(ctx, o.Name)
-		if err != nil {
-			return queued, err
-		}
-		if pending {
-			continue // the queued job will read the updates when it starts
-		}
-		updated, err := e.store.TableUpdatedAt(ctx, o.Trigger.Tables)
-		if err != nil {
-			return queued, fmt.Errorf("read table updates of %s: %w", o.Name, err)
-		}
-		if !TriggerSatisfied(o.Trigger, updated, last, since) {
-			continue
+		if st.Pending || !st.Satisfied {
+			continue // a queued job reads the updates when it starts
 		}
 		chain, err := e.causeChain(ctx, o.Trigger.Tables)
 		if err != nil {
@@ -102,10 +91,76 @@ func TriggerSatisfied(t *spec.Trigger, updated map[string]time.Time, lastRun, si
 	return true
 }
 
+// TriggerStatus is where an orchestration's event trigger stands.
+type TriggerStatus struct {
+	// Since is when the trigger, with its current tables, came into force.
+	Since time.Time `json:"since"`
+	// LastExecution is the start of the orchestration's newest job.
+	LastExecution time.Time `json:"last_execution,omitzero"`
+	// Pending is set while a job of the orchestration is queued.
+	Pending bool `json:"pending"`
+	// CountsAfter is the instant after which an update counts.
+	CountsAfter time.Time `json:"counts_after"`
+	// Updated is the last update of each table (absent: never updated).
+	Updated map[string]time.Time `json:"updated"`
+	// Waiting lists the tables without an update that counts.
+	Waiting []string `json:"waiting"`
+	// Satisfied is set when every table has an update that counts.
+	Satisfied bool `json:"satisfied"`
+}
+
+// TriggerStatus reads where the trigger of the applied orchestration name
+// stands; ok is false when it has no trigger.
+func (e *Executor) TriggerStatus(ctx context.Context, name string) (TriggerStatus, bool, error) {
+	s, _, err := e.applied(ctx)
+	if err != nil {
+		return TriggerStatus{}, false, err
+	}
+	for _, o := range s.Orchestrations {
+		if o.Name == name && o.Trigger != nil && len(o.Trigger.Tables) > 0 {
+			fired, err := e.store.LastFires(ctx)
+			if err != nil {
+				return TriggerStatus{}, false, err
+			}
+			st, err := e.triggerStatus(ctx, o, fired, false)
+			return st, err == nil, err
+		}
+	}
+	return TriggerStatus{}, false, nil
+}
+
+// triggerStatus computes the status; record stores when a trigger seen for
+// the first time came into force (read-only callers leave it to the next
+// FireTriggers).
+func (e *Executor) triggerStatus(ctx context.Context, o *spec.Orchestration, fired map[[2]string]time.Time, record bool) (TriggerStatus, error) {
+	var st TriggerStatus
+	var err error
+	if st.Since, err = e.triggerSince(ctx, o, fired, record); err != nil {
+		return st, err
+	}
+	if st.LastExecution, st.Pending, err = e.lastExecution(ctx, o.Name); err != nil {
+		return st, err
+	}
+	if st.Updated, err = e.store.TableUpdatedAt(ctx, o.Trigger.Tables); err != nil {
+		return st, fmt.Errorf("read table updates of %s: %w", o.Name, err)
+	}
+	st.CountsAfter = st.Since
+	if !st.LastExecution.IsZero() {
+		st.CountsAfter = maxTime(st.Since, st.LastExecution.Add(o.Trigger.Cooldown.Std()))
+	}
+	for _, table := range o.Trigger.Tables {
+		if at, ok := st.Updated[table]; !ok || !at.After(st.CountsAfter) {
+			st.Waiting = append(st.Waiting, table)
+		}
+	}
+	st.Satisfied = TriggerSatisfied(o.Trigger, st.Updated, st.LastExecution, st.Since)
+	return st, nil
+}
+
 // triggerSince is when the orchestration's trigger, with its current table
 // list, came into force: the revision that was applied when baton first saw
 // it.
-func (e *Executor) triggerSince(ctx context.Context, o *spec.Orchestration, fired map[[2]string]time.Time) (time.Time, error) {
+func (e *Executor) triggerSince(ctx context.Context, o *spec.Orchestration, fired map[[2]string]time.Time, record bool) (time.Time, error) {
 	key := TriggerKey(o.Trigger)
 	if at, ok := fired[[2]string{o.Name, key}]; ok {
 		return at, nil
@@ -113,6 +168,9 @@ func (e *Executor) triggerSince(ctx context.Context, o *spec.Orchestration, fire
 	rev, err := e.store.CurrentRevision(ctx)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("read applied revision: %w", err)
+	}
+	if !record {
+		return rev.AppliedAt, nil
 	}
 	if err := e.store.RecordFire(ctx, o.Name, key, rev.AppliedAt); err != nil {
 		return time.Time{}, fmt.Errorf("record trigger of %s: %w", o.Name, err)

@@ -96,6 +96,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newApplyCommand(g),
 		newReconcileCommand(g),
 		newRunCommand(g),
+		newShowCommand(g),
 		newJobsCommand(g),
 		newTablesCommand(g),
 		newWatchCommand(g),

@@ -24,6 +24,7 @@ func newRunCommand(g *globals) *cobra.Command {
 		only, skip []string
 		params     []string
 		detach     bool
+		dryRun     bool
 		asJSON     bool
 		notify     string
 		serverURL  string
@@ -49,6 +50,10 @@ and the exit code is 1 when the job ends error, cancelled or terminated.
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			req := executor.Request{Orchestration: args[0], Only: only, Skip: skip, Parameters: overrides}
+			if dryRun {
+				return g.dryRun(ctx, req, asJSON)
+			}
 			if serverURL != "" {
 				var job state.Job
 				body := map[string]any{"only": only, "skip": skip, "parameters": overrides}
@@ -87,6 +92,7 @@ and the exit code is 1 when the job ends error, cancelled or terminated.
 	f.StringSliceVar(&skip, "skip", nil, "do not run these tasks")
 	f.StringArrayVar(&params, "param", nil, "override a task parameter: TASK.KEY=VALUE (repeatable)")
 	f.BoolVar(&detach, "detach", false, "queue the job and return at once")
+	f.BoolVar(&dryRun, "dry-run", false, "print what would run, with effective parameters, and queue nothing")
 	f.BoolVar(&asJSON, "json", false, "print the job as JSON")
 	f.StringVar(&notify, "notify", os.Getenv("BATON_NOTIFY_EMAIL"), "your e-mail: a manual run notifies only you (env BATON_NOTIFY_EMAIL)")
 	f.StringVar(&serverURL, "server", "", "queue the run through the API of a baton watch --listen (token from BATON_TOKEN); implies --detach")
