@@ -97,7 +97,7 @@ func (g *globals) withJob(ctx context.Context, arg string, fn func(state.Store, 
 	defer st.Close()
 	job, err := st.Job(ctx, id)
 	if errors.Is(err, state.ErrNotFound) {
-		return &exitError{code: exitFailure, err: fmt.Errorf("job %d does not exist in %s; baton jobs lists the jobs", id, g.state)}
+		return &exitError{code: exitFailure, err: fmt.Errorf("job %d does not exist in %s; baton jobs lists the jobs", id, g.stateName())}
 	}
 	if err != nil {
 		return &exitError{code: exitFailure, err: err}

@@ -13,7 +13,7 @@ import (
 	"github.com/baton-dev/baton/terminal"
 )
 
-// Exit codes of DESIGN section 6.
+// Exit codes: 2 is "plan has changes".
 const (
 	exitOK      = 0
 	exitFailure = 1
@@ -37,10 +37,12 @@ func (e *exitError) Unwrap() error { return e.err }
 
 // globals are the flags every command shares.
 type globals struct {
-	state  string
-	source string
-	ref    string
-	path   string
+	state string
+	// dataDirFlag is --data-dir; dataDir() applies its default.
+	dataDirFlag string
+	source      string
+	ref         string
+	path        string
 	// apiURL is given to tasks as BATON_API_URL when watch serves the API.
 	apiURL string
 	// publicURL is where users reach baton; notifications link to jobs
@@ -84,7 +86,9 @@ func newRootCommand(g *globals) *cobra.Command {
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.state, "state", envOr("BATON_STATE", ".baton/state.db"), "state database file (env BATON_STATE)")
+	pf.StringVar(&g.state, "state", envOr("BATON_STATE", ".baton/state.db"), "state database: a SQLite file (env BATON_STATE)")
+	pf.StringVar(&g.dataDirFlag, "data-dir", os.Getenv("BATON_DATA_DIR"), "directory for job data and logs, the Git cache and the token key (env BATON_DATA_DIR; default: the state file's directory)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.checkDataDir() }
 	pf.StringVar(&g.source, "source", os.Getenv("BATON_SOURCE"), "source: a directory, a Git repository path or a Git URL (env BATON_SOURCE)")
 	pf.StringVar(&g.ref, "ref", os.Getenv("BATON_REF"), "Git revision to read: a branch or tag to follow, or a commit to pin (anything git rev-parse accepts; default: HEAD)")
 	pf.StringVar(&g.publicURL, "public-url", os.Getenv("BATON_PUBLIC_URL"), "the URL users reach baton's web UI at; notifications link to jobs under it (env BATON_PUBLIC_URL)")

@@ -113,7 +113,7 @@ func (g *globals) reportDetached(ctx context.Context, st state.Store, job state.
 	}
 	fmt.Fprintf(g.stdout, "%d\n", job.ID)
 	if running, err := st.ExecutorRunning(ctx); err == nil && !running {
-		fmt.Fprintf(g.stderr, "baton: job %d is queued, but no baton process executes jobs for %s; it runs at the next baton watch or reconcile --once\n", job.ID, g.state)
+		fmt.Fprintf(g.stderr, "baton: job %d is queued, but no baton process executes jobs for %s; it runs at the next baton watch or reconcile --once\n", job.ID, g.stateName())
 	} else {
 		fmt.Fprintf(g.stderr, "baton: job %d is queued; follow it with baton jobs show %d\n", job.ID, job.ID)
 	}

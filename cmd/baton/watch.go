@@ -138,7 +138,7 @@ them.`,
 				TablesUpdated: tablesUpdated,
 				Logger:        logger,
 			}
-			logger.Info("watching", "source", redact.URL(rec.Source.String()), "state", g.state, "interval", interval)
+			logger.Info("watching", "source", redact.URL(rec.Source.String()), "state", g.stateName(), "interval", interval)
 			if err := w.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				return &exitError{code: exitFailure, err: err}
 			}

@@ -33,21 +33,15 @@ func (g *globals) openStore(ctx context.Context) (state.Store, error) {
 
 // stateExists says whether --state names an existing state file.
 func (g *globals) stateExists() error {
+	if g.stateIsURL() {
+		return nil // a database server says so when it is opened
+	}
 	if _, err := os.Stat(g.state); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("no state at %s; run `baton apply` first or check --state", g.state)
 	} else if err != nil {
 		return fmt.Errorf("state %s: %w", g.state, err)
 	}
 	return nil
-}
-
-// createStore opens the state named by --state, creating it if needed.
-func (g *globals) createStore(ctx context.Context) (state.Store, error) {
-	st, err := sqlite.Open(ctx, g.state)
-	if err != nil {
-		return nil, fmt.Errorf("open state %s: %w", g.state, err)
-	}
-	return st, nil
 }
 
 // withStore runs fn with the state open: the shape of every command that
@@ -65,7 +59,7 @@ func (g *globals) withStore(ctx context.Context, fn func(state.Store) error) err
 // committed before, so a failure to close loses nothing.
 func closeStore(st state.Store) { _ = st.Close() }
 
-// openSource opens --source; Git clones are cached next to the state file.
+// openSource opens --source; Git clones are cached in the data directory.
 func (g *globals) openSource() (reconciler.Source, error) {
 	return g.openSourceAt(g.source)
 }
@@ -75,7 +69,7 @@ func (g *globals) openSourceAt(location string) (reconciler.Source, error) {
 		Location: location,
 		Ref:      g.ref,
 		Path:     g.path,
-		CacheDir: filepath.Join(filepath.Dir(g.state), "git"),
+		CacheDir: filepath.Join(g.dataDir(), "git"),
 		Getenv:   os.Getenv,
 	})
 }
@@ -115,8 +109,8 @@ func (g *globals) newPlanReconciler(ctx context.Context) (*reconciler.Reconciler
 	return &reconciler.Reconciler{Source: src, Store: st, Clock: clock.Real()}, func() { st.Close(); os.RemoveAll(dir) }, nil
 }
 
-// jobsDir holds the job data dirs and logs, next to the state.
-func (g *globals) jobsDir() string { return filepath.Join(filepath.Dir(g.state), "jobs") }
+// jobsDir holds the job data dirs and logs.
+func (g *globals) jobsDir() string { return filepath.Join(g.dataDir(), "jobs") }
 
 // newExecutor wires an executor to the state. Task argv elements starting
 // with "./" resolve against the source root of the job's revision: src when
@@ -172,9 +166,12 @@ func (g *globals) logger() *slog.Logger {
 }
 
 // tokens opens the token service of the state; the key of orchestration
-// tokens comes from BATON_TOKEN_KEY or a key file next to the state.
+// tokens comes from BATON_TOKEN_KEY or a key file in the data directory.
 func (g *globals) tokens(st state.Store) (*server.Tokens, error) {
-	key, err := server.LoadKey(os.Getenv, g.state+".key")
+	if err := os.MkdirAll(g.dataDir(), 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	key, err := server.LoadKey(os.Getenv, g.keyPath())
 	if err != nil {
 		return nil, err
 	}
