@@ -17,8 +17,9 @@ import (
 type Repo struct {
 	t testing.TB
 	// Dir is the work tree (and the repository to clone).
-	Dir  string
-	repo *git.Repository
+	Dir string
+	// Git is the go-git handle, for references the helpers do not cover.
+	Git  *git.Repository
 	when time.Time
 }
 
@@ -32,14 +33,14 @@ func New(t testing.TB) *Repo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Repo{t: t, Dir: dir, repo: repo, when: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
+	return &Repo{t: t, Dir: dir, Git: repo, when: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
 }
 
 // Commit writes files (an empty content deletes the file) and commits them
 // on the current branch, returning the commit hash.
 func (r *Repo) Commit(msg string, files map[string]string) string {
 	r.t.Helper()
-	wt, err := r.repo.Worktree()
+	wt, err := r.Git.Worktree()
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func (r *Repo) Commit(msg string, files map[string]string) string {
 // Checkout checks a branch out, creating it at the current HEAD if asked.
 func (r *Repo) Checkout(branch string, create bool) {
 	r.t.Helper()
-	wt, err := r.repo.Worktree()
+	wt, err := r.Git.Worktree()
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -89,25 +90,25 @@ func (r *Repo) Checkout(branch string, create bool) {
 func (r *Repo) Rewrite(branch string, files map[string]string) string {
 	r.t.Helper()
 	orphan := plumbing.NewBranchReferenceName("rewritten")
-	if err := r.repo.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, orphan)); err != nil {
+	if err := r.Git.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, orphan)); err != nil {
 		r.t.Fatal(err)
 	}
-	wt, _ := r.repo.Worktree()
+	wt, _ := r.Git.Worktree()
 	// Start the orphan branch from an empty index.
-	idx, err := r.repo.Storer.Index()
+	idx, err := r.Git.Storer.Index()
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	idx.Entries = nil
-	if err := r.repo.Storer.SetIndex(idx); err != nil {
+	if err := r.Git.Storer.SetIndex(idx); err != nil {
 		r.t.Fatal(err)
 	}
 	_ = wt
 	h := r.Commit("rewritten history", files)
-	if err := r.repo.Storer.SetReference(plumbing.NewHashReference(plumbing.NewBranchReferenceName(branch), plumbing.NewHash(h))); err != nil {
+	if err := r.Git.Storer.SetReference(plumbing.NewHashReference(plumbing.NewBranchReferenceName(branch), plumbing.NewHash(h))); err != nil {
 		r.t.Fatal(err)
 	}
-	if err := r.repo.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, plumbing.NewBranchReferenceName(branch))); err != nil {
+	if err := r.Git.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, plumbing.NewBranchReferenceName(branch))); err != nil {
 		r.t.Fatal(err)
 	}
 	return h
@@ -116,7 +117,7 @@ func (r *Repo) Rewrite(branch string, files map[string]string) string {
 // DeleteBranch removes a branch.
 func (r *Repo) DeleteBranch(branch string) {
 	r.t.Helper()
-	if err := r.repo.Storer.RemoveReference(plumbing.NewBranchReferenceName(branch)); err != nil {
+	if err := r.Git.Storer.RemoveReference(plumbing.NewBranchReferenceName(branch)); err != nil {
 		r.t.Fatal(err)
 	}
 }
