@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	hclv2 "github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -34,6 +35,10 @@ func Parse(files []File) (*spec.Spec, Diagnostics) {
 		spec:     &spec.Spec{},
 		srcs:     make(map[string][]byte, len(files)),
 		suppress: map[spec.Pos]bool{},
+	}
+	if d := checkSizes(files); d != nil {
+		// Nothing is parsed: the point of the limit is to bound the work.
+		return p.spec, d
 	}
 	syntaxOK := true
 	for i, fp := range parseFiles(files) {
@@ -147,10 +152,17 @@ func LoadDir(dir string) ([]File, error) {
 	}
 	files := make([]File, len(names))
 	errs := make([]error, len(names))
+	var total atomic.Int64
 	// Reading is mostly waiting for the file system; a few reads at once
 	// keep the disk and both CPUs busy.
 	parallel.Each(len(names), func(i int) {
+		if total.Load() > MaxSourceSize {
+			// Parse refuses the files without reading more of them.
+			files[i] = File{Name: names[i]}
+			return
+		}
 		src, err := readFile(filepath.Join(dir, filepath.FromSlash(names[i])))
+		total.Add(int64(len(src)))
 		if err != nil {
 			errs[i] = fmt.Errorf("read source file: %w", err)
 			return
@@ -231,6 +243,10 @@ type parser struct {
 }
 
 func (p *parser) parseFile(f File) (*hclsyntax.Body, bool) {
+	if d := CheckLimits(f); d != nil {
+		p.diags = append(p.diags, d...)
+		return nil, false
+	}
 	file, hd := hclsyntax.ParseConfig(f.Src, f.Name, hclv2.InitialPos)
 	p.addHCL(f.Name, hd)
 	if hd.HasErrors() || file == nil {

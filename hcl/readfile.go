@@ -21,8 +21,9 @@ func readFile(path string) ([]byte, error) {
 		return nil, &fs.PathError{Op: "stat", Path: path, Err: err}
 	}
 	// One byte more than the size, so that the end is seen by the first
-	// read unless the file grew meanwhile.
-	buf := make([]byte, 0, st.Size+1)
+	// read unless the file grew meanwhile; of a file over the limit, one
+	// byte more than the limit, which is all CheckLimits needs.
+	buf := make([]byte, 0, min(st.Size, MaxFileSize)+1)
 	for {
 		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
 		if errors.Is(err, syscall.EINTR) {
@@ -35,6 +36,9 @@ func readFile(path string) ([]byte, error) {
 			return buf, nil
 		}
 		buf = buf[:len(buf)+n]
+		if len(buf) > MaxFileSize {
+			return buf[:MaxFileSize+1], nil
+		}
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}

@@ -337,15 +337,22 @@ func (g *GitSource) snapshot(repo *git.Repository, hash plumbing.Hash) (Snapshot
 		return Snapshot{}, err
 	}
 	var files []hcl.File
+	total := 0
 	err = tree.Files().ForEach(func(f *object.File) error {
 		if !strings.HasSuffix(f.Name, ".hcl") || hiddenPath(f.Name) {
 			return nil
 		}
-		src, err := f.Contents()
+		if total > hcl.MaxSourceSize {
+			// hcl.Parse refuses the revision without reading more.
+			files = append(files, hcl.File{Name: f.Name})
+			return nil
+		}
+		src, err := readBlob(f)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", f.Name, err)
 		}
-		files = append(files, hcl.File{Name: f.Name, Src: []byte(src)})
+		total += len(src)
+		files = append(files, hcl.File{Name: f.Name, Src: src})
 		return nil
 	})
 	if err != nil {
@@ -360,6 +367,17 @@ func (g *GitSource) snapshot(repo *git.Repository, hash plumbing.Hash) (Snapshot
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	return Snapshot{Revision: commitRevision(commit), Files: files}, nil
+}
+
+// readBlob reads no more of a file than hcl's limits need: a huge blob
+// committed by mistake or malice is refused, not held in memory.
+func readBlob(f *object.File) ([]byte, error) {
+	r, err := f.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return hcl.ReadFile(r)
 }
 
 func (g *GitSource) tree(commit *object.Commit) (*object.Tree, error) {
