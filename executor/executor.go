@@ -251,6 +251,9 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error
 	if err := d.recover(ctx); err != nil {
 		return nil, err
 	}
+	stopBeat, beating := make(chan struct{}), make(chan struct{})
+	go func() { defer close(beating); e.heartbeat(stopBeat) }()
+	defer func() { close(stopBeat); <-beating }()
 	return d.loop(ctx, wake, opts)
 }
 

@@ -9,13 +9,15 @@ import (
 )
 
 // recover ends what a stopped executor left running and queues what was
-// waiting: nothing is lost and nothing runs twice at once.
+// waiting: nothing is lost and nothing runs twice at once. What was
+// running ends at the last heartbeat of the executor that ran it: the time
+// until recovery is not part of its duration.
 func (d *dispatcher) recover(ctx context.Context) error {
 	active, err := d.e.store.ActiveJobs(ctx)
 	if err != nil {
 		return fmt.Errorf("read active jobs: %w", err)
 	}
-	now := d.now()
+	now, alive := d.now(), d.e.lastAlive()
 	const msg = "terminated: the executor stopped while the job was running"
 	for i := range active {
 		j := &active[i]
@@ -32,16 +34,16 @@ func (d *dispatcher) recover(ctx context.Context) error {
 				switch t.Status {
 				case state.JobProcessing:
 					d.e.killLeftovers(t.ID)
-					if err := d.update(ctx, t, state.JobUpdate{Status: state.JobTerminated, FinishedAt: now, Message: ptr(msg)}); err != nil {
+					if err := d.update(ctx, t, state.JobUpdate{Status: state.JobTerminated, FinishedAt: lostAt(alive, t.StartedAt, now), Message: ptr(msg)}); err != nil {
 						return err
 					}
 				case state.JobCreated, state.JobWaiting:
-					if err := d.update(ctx, t, state.JobUpdate{Status: state.JobSkipped, FinishedAt: now, Message: ptr(reasonStopped)}); err != nil {
+					if err := d.update(ctx, t, state.JobUpdate{Status: state.JobSkipped, FinishedAt: lostAt(alive, full.StartedAt, now), Message: ptr(reasonStopped)}); err != nil {
 						return err
 					}
 				}
 			}
-			if err := d.update(ctx, &full, state.JobUpdate{Status: state.JobTerminated, FinishedAt: now, Message: ptr(msg)}); err != nil {
+			if err := d.update(ctx, &full, state.JobUpdate{Status: state.JobTerminated, FinishedAt: lostAt(alive, full.StartedAt, now), Message: ptr(msg)}); err != nil {
 				return err
 			}
 			d.e.cfg.Logger.Warn("job ended by recovery", "job", full.ID, "orchestration", full.Orchestration)
