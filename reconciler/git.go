@@ -25,9 +25,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/plumbing/transport/client"
-	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	"github.com/go-git/go-git/v5/plumbing/transport/server"
-	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"github.com/baton-dev/baton/hcl"
@@ -81,6 +79,7 @@ type GitSource struct {
 func newGitSource(opts Options) (*GitSource, error) {
 	installFileTransport()
 	url, local := opts.Location, ""
+	url, urlUser, urlPassword := splitCredentials(url)
 	if !isGitURL(url) {
 		abs, err := filepath.Abs(url)
 		if err != nil {
@@ -91,7 +90,7 @@ func newGitSource(opts Options) (*GitSource, error) {
 	if opts.CacheDir == "" {
 		return nil, errors.New("a Git source needs a cache directory")
 	}
-	auth, err := gitAuth(url, opts.Getenv)
+	auth, err := gitAuth(url, urlUser, urlPassword, opts.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -105,40 +104,6 @@ func newGitSource(opts Options) (*GitSource, error) {
 		cacheDir: filepath.Join(opts.CacheDir, hex.EncodeToString(sum[:8])),
 		auth:     auth,
 	}, nil
-}
-
-// gitAuth takes credentials from the environment only: a token for HTTPS,
-// a private key (its text or a path to it) for SSH.
-func gitAuth(url string, getenv func(string) string) (transport.AuthMethod, error) {
-	switch {
-	case strings.HasPrefix(url, "https://"), strings.HasPrefix(url, "http://"):
-		if tok := getenv("BATON_GIT_TOKEN"); tok != "" {
-			return &githttp.BasicAuth{Username: "baton", Password: tok}, nil
-		}
-	case strings.HasPrefix(url, "ssh://"), strings.HasPrefix(url, "git@"):
-		key := getenv("BATON_GIT_SSH_KEY")
-		if key == "" {
-			return nil, nil
-		}
-		pem := []byte(key)
-		if !strings.HasPrefix(strings.TrimSpace(key), "-----BEGIN") {
-			b, err := os.ReadFile(key)
-			if err != nil {
-				return nil, fmt.Errorf("read BATON_GIT_SSH_KEY: %w; set it to a private key or the path of one", err)
-			}
-			pem = b
-		}
-		user := "git"
-		if ep, err := transport.NewEndpoint(url); err == nil && ep.User != "" {
-			user = ep.User
-		}
-		auth, err := gitssh.NewPublicKeys(user, pem, getenv("BATON_GIT_SSH_KEY_PASSPHRASE"))
-		if err != nil {
-			return nil, fmt.Errorf("BATON_GIT_SSH_KEY: %w", err)
-		}
-		return auth, nil
-	}
-	return nil, nil
 }
 
 func (g *GitSource) String() string {
@@ -212,7 +177,7 @@ func (g *GitSource) head(ctx context.Context) (*git.Repository, plumbing.Hash, e
 	}
 	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: g.auth})
 	if err != nil {
-		return nil, plumbing.ZeroHash, fmt.Errorf("list refs of %s: %w", g.url, explainTransport(err))
+		return nil, plumbing.ZeroHash, fmt.Errorf("list refs of %s: %w", g.url, explainTransport(err, g.url))
 	}
 	name, hash, err := g.pick(refs)
 	if err != nil {
@@ -222,7 +187,7 @@ func (g *GitSource) head(ctx context.Context) (*git.Repository, plumbing.Hash, e
 		spec := config.RefSpec(fmt.Sprintf("+%s:refs/remotes/origin/%s", name, name.Short()))
 		err := repo.FetchContext(ctx, &git.FetchOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{spec}, Auth: g.auth, Force: true, Tags: git.NoTags})
 		if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-			return nil, plumbing.ZeroHash, fmt.Errorf("fetch %s from %s: %w", name.Short(), g.url, explainTransport(err))
+			return nil, plumbing.ZeroHash, fmt.Errorf("fetch %s from %s: %w", name.Short(), g.url, explainTransport(err, g.url))
 		}
 	}
 	return repo, hash, nil
@@ -468,17 +433,4 @@ func hiddenPath(name string) bool {
 		}
 	}
 	return false
-}
-
-// explainTransport adds what to do to go-git's transport errors.
-func explainTransport(err error) error {
-	switch {
-	case errors.Is(err, transport.ErrRepositoryNotFound):
-		return fmt.Errorf("%w: check the URL and that the repository exists", err)
-	case errors.Is(err, transport.ErrAuthenticationRequired), errors.Is(err, transport.ErrAuthorizationFailed):
-		return fmt.Errorf("%w: set BATON_GIT_TOKEN (HTTPS) or BATON_GIT_SSH_KEY (SSH)", err)
-	case errors.Is(err, transport.ErrEmptyRemoteRepository):
-		return fmt.Errorf("%w: push a commit with the HCL files first", err)
-	}
-	return err
 }

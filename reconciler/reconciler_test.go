@@ -304,21 +304,6 @@ func writeTestFile(t testing.TB, path, content string) {
 	}
 }
 
-func TestGitCredentialsComeFromTheEnvironment(t *testing.T) {
-	env := map[string]string{"BATON_GIT_TOKEN": "s3cret", "BATON_GIT_SSH_KEY": "/nonexistent/key"}
-	getenv := func(k string) string { return env[k] }
-	auth, err := gitAuth("https://git.example.com/data/pipelines.git", getenv)
-	if err != nil || auth == nil || !strings.Contains(auth.String(), "baton") {
-		t.Errorf("https auth = %v, %v; want basic auth with the token", auth, err)
-	}
-	if _, err := gitAuth("ssh://git@git.example.com/data/pipelines.git", getenv); err == nil || !strings.Contains(err.Error(), "BATON_GIT_SSH_KEY") {
-		t.Errorf("ssh with an unreadable key: %v, want an error naming BATON_GIT_SSH_KEY", err)
-	}
-	if auth, err := gitAuth("file:///srv/repo", getenv); auth != nil || err != nil {
-		t.Errorf("file:// needs no credentials: %v %v", auth, err)
-	}
-}
-
 // --path reads the files of a subdirectory of the repository only.
 func TestGitPathSelectsASubdirectory(t *testing.T) {
 	repo := gitrepotest.New(t)

@@ -95,7 +95,7 @@ func (g *GitSource) resolve(ctx context.Context, repo *git.Repository, rev strin
 			Force:      true,
 		})
 		if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-			return plumbing.ZeroHash, fmt.Errorf("fetch %s: %w", g.url, explainTransport(err))
+			return plumbing.ZeroHash, fmt.Errorf("fetch %s: %w", g.url, explainTransport(err, g.url))
 		}
 		if h, err := resolveIn(repo, rev); err == nil {
 			return h, nil
@@ -165,7 +165,8 @@ func (g *GitSource) fetchByName(ctx context.Context, repo *git.Repository, rev s
 	if len(urls) == 0 {
 		return errors.New("the remote origin has no URL")
 	}
-	auth, err := gitAuth(urls[0], g.getenv)
+	originURL, user, password := splitCredentials(urls[0])
+	auth, err := gitAuth(originURL, user, password, g.getenv)
 	if err != nil {
 		return err
 	}
@@ -180,7 +181,7 @@ func (g *GitSource) fetchByName(ctx context.Context, repo *git.Repository, rev s
 		opts.Depth = 1 // a full fetch would deepen the whole checkout
 	}
 	if err := repo.FetchContext(ctx, opts); err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return explainTransport(err)
+		return explainTransport(err, originURL)
 	}
 	return nil
 }

@@ -125,7 +125,7 @@ func TestPlanFromAShallowDetachedMergeCheckout(t *testing.T) {
 		repo.Commit("run daily at 7", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
 		repo.Checkout("main", false)
 		repo.Commit("unrelated", map[string]string{"orchestrations/weekly.hcl": orchestration("weekly", "0 6 * * 1")})
-		co := shallowMergeCheckout(t, repo.Dir, serveRepo(t, repo, "", ""), withBase)
+		co := shallowMergeCheckout(t, repo.Dir, repo.ServeHTTP(t, "", ""), withBase)
 		f := attach(t, repo, func(o *Options) { o.Location = co })
 		plan, err := f.rec.PlanRevisions(context.Background(), "origin/main", "")
 		if err != nil {
@@ -140,7 +140,7 @@ func TestPlanFromAShallowDetachedMergeCheckout(t *testing.T) {
 	repo.Checkout("pr", true)
 	repo.Commit("B", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
 	repo.Checkout("main", false)
-	co := shallowMergeCheckout(t, repo.Dir, serveRepo(t, repo, "", ""), false)
+	co := shallowMergeCheckout(t, repo.Dir, repo.ServeHTTP(t, "", ""), false)
 	gitCmd(t, co, "remote", "set-url", "origin", "file://"+filepath.Join(t.TempDir(), "gone"))
 	f := attach(t, repo, func(o *Options) { o.Location = co })
 	_, err := f.rec.PlanRevisions(context.Background(), "origin/main", "")

@@ -102,12 +102,12 @@ func Open(opts Options) (Source, error) {
 }
 
 func isGitURL(s string) bool {
-	for _, p := range []string{"file://", "https://", "http://", "ssh://", "git://", "git@"} {
+	for _, p := range []string{"file://", "https://", "http://", "ssh://", "git://"} {
 		if strings.HasPrefix(s, p) {
 			return true
 		}
 	}
-	return false
+	return isSCPLike(s)
 }
 
 // isGitRepo reports whether dir is a work tree with .git or a bare repository.
