@@ -9,6 +9,7 @@ import (
 
 	"github.com/baton-dev/baton/redact"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/state/postgres"
 	"github.com/baton-dev/baton/state/sqlite"
 )
 
@@ -23,10 +24,10 @@ func (g *globals) createStore(ctx context.Context) (state.Store, error) {
 	var st state.Store
 	var err error
 	switch {
-	case strings.HasPrefix(g.state, "postgres://"), strings.HasPrefix(g.state, "postgresql://"):
-		err = errors.New("this baton has no PostgreSQL backend; pass a file path")
+	case postgres.IsURL(g.state):
+		st, err = postgres.Open(ctx, g.state)
 	case g.stateIsURL():
-		err = errors.New("unknown database URL scheme; pass a file path")
+		err = errors.New("unknown database URL scheme; pass a file path or a postgres:// URL")
 	default:
 		st, err = sqlite.Open(ctx, g.state)
 	}
