@@ -77,6 +77,10 @@ type dispatcher struct {
 	// stop ends with Run's context; writes that fail are retried until
 	// a while after it ends.
 	stop context.Context
+	// slotReason is the waiting message for a full set of slots, made
+	// for slotReasonProcs running processes.
+	slotReason      string
+	slotReasonProcs int
 }
 
 func newDispatcher(e *Executor) *dispatcher {

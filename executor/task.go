@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/baton-dev/baton/internal/plainfile"
 	"github.com/baton-dev/baton/proctree"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
@@ -197,7 +198,7 @@ func (e *Executor) prepare(ctx context.Context, t taskStart) (Command, error) {
 	if err != nil {
 		return Command{}, fmt.Errorf("encode config.json: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dataDir, "config.json"), config, 0o600); err != nil {
+	if err := plainfile.WriteFile(filepath.Join(dataDir, "config.json"), config, 0o600); err != nil {
 		return Command{}, fmt.Errorf("write config.json: %w", err)
 	}
 	sourceDir := ""

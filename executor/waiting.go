@@ -36,7 +36,13 @@ func (d *dispatcher) taskWaitReason(t *task, holder state.JobID, busy bool) stri
 		}
 		return fmt.Sprintf("waiting for job %d%s to end: jobs of configuration %q run one at a time", holder, of, t.job.Configuration)
 	case d.procs >= d.limit:
-		return fmt.Sprintf("waiting for a free slot: %d task processes are running (the parallel limit, max_parallel_jobs)", d.procs)
+		// Every waiting task of a wide phase gets this reason in every
+		// round: format it once per count, not once per task and round.
+		if d.slotReason == "" || d.slotReasonProcs != d.procs {
+			d.slotReason = fmt.Sprintf("waiting for a free slot: %d task processes are running (the parallel limit, max_parallel_jobs)", d.procs)
+			d.slotReasonProcs = d.procs
+		}
+		return d.slotReason
 	}
 	return "waiting: the executor is stopping; the task runs when it starts again"
 }

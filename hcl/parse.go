@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
 	"github.com/baton-dev/baton/internal/parallel"
+	"github.com/baton-dev/baton/internal/plainfile"
 	"github.com/baton-dev/baton/spec"
 )
 
@@ -161,7 +162,7 @@ func LoadDir(dir string) ([]File, error) {
 			files[i] = File{Name: names[i]}
 			return
 		}
-		src, err := readFile(filepath.Join(dir, filepath.FromSlash(names[i])))
+		src, err := plainfile.ReadFile(filepath.Join(dir, filepath.FromSlash(names[i])), MaxFileSize)
 		total.Add(int64(len(src)))
 		if err != nil {
 			errs[i] = fmt.Errorf("read source file: %w", err)

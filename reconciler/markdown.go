@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/baton-dev/baton/finding"
+	"github.com/baton-dev/baton/spec"
 )
 
 // MarkdownLimit is the longest pull-request comment WriteMarkdown writes:
@@ -160,7 +161,7 @@ func mdFire(v *ScheduleView, i int) (local, utc string) {
 	if v == nil || i >= len(v.Next) {
 		return "", ""
 	}
-	loc, err := time.LoadLocation(v.Timezone)
+	loc, err := spec.LoadLocation(v.Timezone)
 	if err != nil {
 		loc = time.UTC
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/baton-dev/baton/spec"
 )
 
 // WriteJSON writes the plan in the stable JSON form of DESIGN section 7.
@@ -102,7 +104,7 @@ func describeFires(v *ScheduleView) string {
 	if len(v.Next) == 0 {
 		return head + ": never fires"
 	}
-	loc, err := time.LoadLocation(v.Timezone)
+	loc, err := spec.LoadLocation(v.Timezone)
 	if err != nil {
 		loc = time.UTC
 	}

@@ -16,11 +16,33 @@ trap 'rm -rf "$work"' EXIT
 
 go build -o "$work/baton" ./cmd/baton
 go build -o "$work/spawnloop" ./scripts/spawnloop
+go build -o "$work/parseloop" ./scripts/parseloop
+go build -o "$work/genrepo" ./scripts/genrepo
+go build -o "$work/measure" ./scripts/measure
+RUNS="${BENCH_RUNS:-5}"
 TRUE="$(command -v true)"
 case "$TRUE" in /*) ;; *) TRUE=/bin/true ;; esac
 
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc -l; }
+ratio() { echo "$1 / $2" | bc -l; }
+# measure prints "wall cpu rss_mb", the medians of $RUNS whole-process runs.
+field() { echo "$1" | cut -d' ' -f"$2"; }
+
+# 0. The 1000-file repository: 10 configurations with nested parameters and
+# one orchestration (2 phases of 5 tasks, a schedule in a time zone) per
+# file. Baselines: a bare single-threaded hclsyntax.ParseConfig loop over
+# the same files, and the start-up of a trivial baton command.
+"$work/genrepo" -n "${BENCH_FILES:-1000}" "$work/repo"
+db="$work/apply.db"
+parse=$("$work/measure" -n "$RUNS" -- "$work/parseloop" "$work/repo")
+apply=$("$work/measure" -n "$RUNS" -rm "$db" -rm "$db-wal" -rm "$db-shm" -- \
+  "$work/baton" --source "$work/repo" --state "$db" apply)
+"$work/baton" --source "$work/repo" --state "$db" apply >/dev/null 2>&1 || true
+trivial=(version)
+"$work/baton" version >/dev/null 2>&1 || trivial=(--help)
+start=$("$work/measure" -n "$RUNS" -- "$work/baton" "${trivial[@]}")
+plan=$("$work/measure" -n "$RUNS" -- "$work/baton" --source "$work/repo" --state "$db" plan)
 
 # 1. N tasks of /bin/true in one phase, max_parallel_jobs = 2. Each task has
 # its own configuration: tasks of one configuration would be serialized.
@@ -77,3 +99,21 @@ printf '  bare serial spawns %8.3f s\n' "$serial_s"
 printf '  baton run          %8.3f s\n' "$deep_s"
 printf '  phase-to-phase overhead = %.2f ms (goal <= 2 ms; includes process start-up of baton itself / %d)\n' \
   "$(echo "($deep_s - $serial_s) * 1000 / $PHASES" | bc -l)" "$PHASES"
+
+printf '%s files (10 configurations, 2 phases x 5 tasks each), median of %d runs:\n' "${BENCH_FILES:-1000}" "$RUNS"
+printf '  bare parse loop    %8.3f s wall %8.3f s CPU\n' "$(field "$parse" 1)" "$(field "$parse" 2)"
+printf '  baton apply (cold) %8.3f s wall %8.3f s CPU %6.1f MB peak (goal <= 120 MB)\n' \
+  "$(field "$apply" 1)" "$(field "$apply" 2)" "$(field "$apply" 3)"
+printf '  apply / parse loop    = %.2f wall (goal <= 1.5), %.2f CPU\n' \
+  "$(ratio "$(field "$apply" 1)" "$(field "$parse" 1)")" "$(ratio "$(field "$apply" 2)" "$(field "$parse" 2)")"
+printf '  baton %-12s %8.3f s wall\n' "${trivial[*]}" "$(field "$start" 1)"
+printf '  baton plan (no change) %8.3f s wall\n' "$(field "$plan" 1)"
+printf '  plan / start-up       = %.2f (goal <= 3)\n' "$(ratio "$(field "$plan" 1)" "$(field "$start" 1)")"
+
+# 4. A burst: 20 orchestrations due at the same instant, fire -> process
+# start, against 20 bare spawns two at a time (the floor on 2 CPUs).
+burst=$(go test -run '^$' -bench 'ScheduleDueToTaskStart' -benchtime 1x ./controller | grep -o '[0-9.]* p99-ms' | cut -d' ' -f1)
+spawn20=$("$work/spawnloop" -n 20 -p 2 "$TRUE")
+printf '20 orchestrations due at once (fire -> process start):\n'
+printf '  p99 %8.1f ms (goal <= 20 ms); 20 bare spawns, 2 at a time: %.1f ms\n' "$burst" "$(echo "$spawn20 * 1000" | bc -l)"
+printf '  p99 / 20 bare spawns  = %.2f\n' "$(ratio "$burst" "$(echo "$spawn20 * 1000" | bc -l)")"

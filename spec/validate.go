@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -67,12 +68,23 @@ func LoadLocation(name string) (*time.Location, error) {
 	if name == "Local" {
 		return nil, fmt.Errorf("time zone %q depends on the machine; name an IANA zone such as \"Europe/Prague\"", name)
 	}
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return nil, fmt.Errorf("unknown time zone %q; use an IANA name such as \"Europe/Prague\" or \"UTC\"", name)
 	}
+	zones.Store(name, loc)
 	return loc, nil
 }
+
+// zones remembers loaded time zones. time.LoadLocation reads and parses
+// the zone file on every call, and a revision of a thousand schedules in
+// one zone asked for it ten thousand times (validation, review, plan). A
+// Location never changes once loaded; like the runtime's Local, a zone
+// updated on disk is seen after a restart.
+var zones sync.Map
 
 type validator struct {
 	s        *Spec
