@@ -70,7 +70,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /v1/tokens", s.auth(ScopeAdmin, s.createToken))
 	mux.Handle("DELETE /v1/tokens/{id}", s.auth(ScopeAdmin, s.revokeToken))
 	mux.HandleFunc("/", fallback(mux))
-	return mux
+	return limitBody(mux)
 }
 
 type handler func(w http.ResponseWriter, r *http.Request, tok state.Token)
@@ -81,6 +81,8 @@ func (s *Server) auth(scope string, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, err := s.Tokens.Authenticate(r.Context(), r.Header.Get("Authorization"))
 		if errors.Is(err, ErrUnauthorized) {
+			// The body of an unauthenticated request is never read.
+			refuseBody(w)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="baton"`)
 			writeError(w, http.StatusUnauthorized, err.Error(), "create a token with baton tokens create and send it as Authorization: Bearer <token>")
 			return
@@ -90,6 +92,7 @@ func (s *Server) auth(scope string, h handler) http.Handler {
 			return
 		}
 		if !Allows(tok, scope, "") {
+			refuseBody(w)
 			writeError(w, http.StatusForbidden, fmt.Sprintf("token %s lacks the scope %s", tok.ID, scope), "use a token with that scope")
 			return
 		}
@@ -126,9 +129,14 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	if r.ContentLength == 0 {
 		return true
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+	err := dec.Decode(v)
+	if isTooLarge(err) {
+		writeError(w, http.StatusRequestEntityTooLarge, "request body is larger than 1 MiB", "send a smaller body")
+		return false
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
 		writeError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error(), "send one JSON object; see the API reference for this endpoint's fields")
 		return false
 	}

@@ -103,18 +103,15 @@ them.`,
 			var background sync.WaitGroup
 			defer background.Wait()
 			if listener != nil {
-				srv := &http.Server{
-					Handler: (&server.Server{
-						Store: rec.Store, Executor: ex, Tokens: tokens, Clock: clock.Real(), Logger: logger, PublicMetrics: publicMetrics,
-						Ready:         &health.Checker{Store: rec.Store, Executor: ex, Clock: clock.Real(), StaleAfter: staleAfter},
-						TablesUpdated: func() { _ = rec.Store.Wake(context.WithoutCancel(ctx)) },
-					}).Handler(),
-					ReadHeaderTimeout: 10 * time.Second,
-				}
+				srv := server.NewHTTPServer((&server.Server{
+					Store: rec.Store, Executor: ex, Tokens: tokens, Clock: clock.Real(), Logger: logger, PublicMetrics: publicMetrics,
+					Ready:         &health.Checker{Store: rec.Store, Executor: ex, Clock: clock.Real(), StaleAfter: staleAfter},
+					TablesUpdated: func() { _ = rec.Store.Wake(context.WithoutCancel(ctx)) },
+				}).Handler())
 				background.Add(1)
 				go func() {
 					defer background.Done()
-					if err := srv.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					if err := srv.Serve(server.LimitPerClient(listener, server.DefaultMaxConnsPerClient)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 						logger.Error("API server", "error", err)
 					}
 				}()
