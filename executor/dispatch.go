@@ -26,6 +26,8 @@ type run struct {
 	parentTask *task // the task that runs this orchestration, if any
 	// stopLongRunning ends the long_running timer of the run.
 	stopLongRunning chan struct{}
+	// stopWaiting ends the waiting_too_long timer of the run.
+	stopWaiting chan struct{}
 	// token is the orchestration token its tasks run with.
 	token runToken
 }
@@ -225,6 +227,8 @@ func (d *dispatcher) handle(ctx context.Context, ev event) error {
 		return d.taskDone(ctx, ev.result)
 	case evLongRunning:
 		return d.longRunning(ctx, ev.jobID)
+	case evWaitingTooLong:
+		return d.waitingTooLong(ctx, ev.jobID)
 	}
 	return nil
 }
@@ -270,6 +274,7 @@ func (d *dispatcher) schedulePass(ctx context.Context) error {
 				return err
 			}
 			d.busy[r.job.SerialKey] = r.job.ID
+			d.stopWaitingTimer(r)
 			d.watchLongRunning(ctx, r)
 			if err := d.advance(ctx, r); err != nil {
 				return err

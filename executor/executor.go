@@ -107,6 +107,7 @@ const (
 	evCancel
 	evTaskDone
 	evLongRunning
+	evWaitingTooLong
 )
 
 type event struct {
@@ -171,6 +172,7 @@ func (e *Executor) settleCancelled(ctx context.Context) error {
 	}
 	defer releaseLease(lease, e.cfg.Logger)
 	d := newDispatcher(e)
+	defer d.stopTimers()
 	d.stop = ctx
 	if err := d.recover(ctx); err != nil {
 		return err
@@ -247,6 +249,7 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error
 	e.active.Store(true)
 	defer e.active.Store(false)
 	d := newDispatcher(e)
+	defer d.stopTimers()
 	d.stop = ctx
 	if err := d.recover(ctx); err != nil {
 		return nil, err

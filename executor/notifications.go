@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/baton-dev/baton/spec"
@@ -36,8 +35,12 @@ func eventOf(status state.JobStatus) (spec.Event, bool) {
 		return spec.EventSuccess, true
 	case state.JobWarning:
 		return spec.EventWarning, true
-	case state.JobError, state.JobTerminated:
+	case state.JobError:
 		return spec.EventError, true
+	case state.JobCancelled:
+		return spec.EventCancelled, true
+	case state.JobTerminated:
+		return spec.EventTerminated, true
 	}
 	return "", false
 }
@@ -87,7 +90,7 @@ func (e *Executor) outboxForEvent(ctx context.Context, job state.Job, runSpec Ru
 	}
 	var out []state.OutboxEntry
 	for _, n := range runSpec.Notify {
-		if !slices.Contains(n.On, event) {
+		if !spec.Hears(n.On, event) {
 			continue
 		}
 		for _, name := range n.To {
@@ -112,13 +115,16 @@ func (n Notification) Subject() string {
 	return fmt.Sprintf("[baton] %s: job %d of %s ended %s", n.Event, n.JobID, n.Orchestration, n.Status)
 }
 
-// LongRunningTolerance is how much longer than the average of its last
-// successful runs a job may take before it counts as long running.
-const LongRunningTolerance = 1.5
-
-// longRunningAfter is when a job of orchestration counts as long running,
-// or 0 when it has no successful run to compare with.
-func (e *Executor) longRunningAfter(ctx context.Context, orchestration string) time.Duration {
+// longRunningAfter is when a job counts as long running by the
+// orchestration's threshold, or 0 when it has none: a percentage needs an
+// average of successful runs to compare with.
+func (e *Executor) longRunningAfter(ctx context.Context, orchestration string, threshold spec.Threshold) time.Duration {
+	if threshold.IsZero() {
+		threshold = spec.DefaultLongRunning
+	}
+	if threshold.Percent == 0 {
+		return threshold.After(0)
+	}
 	ds, err := e.store.LastSuccessfulDurations(ctx, orchestration, 10)
 	if err != nil || len(ds) == 0 {
 		return 0
@@ -127,6 +133,5 @@ func (e *Executor) longRunningAfter(ctx context.Context, orchestration string) t
 	for _, d := range ds {
 		sum += d
 	}
-	avg := sum / time.Duration(len(ds))
-	return time.Duration(float64(avg) * LongRunningTolerance)
+	return threshold.After(sum / time.Duration(len(ds)))
 }

@@ -122,7 +122,7 @@ func (d *dispatcher) skipRun(ctx context.Context, r *run, msg string) error {
 // watchLongRunning arms a timer that reports the run as long running
 // when it takes longer than its past successful runs allow.
 func (d *dispatcher) watchLongRunning(ctx context.Context, r *run) {
-	after := d.e.longRunningAfter(ctx, r.job.Orchestration)
+	after := d.e.longRunningAfter(ctx, r.job.Orchestration, r.spec.LongRunning)
 	if after <= 0 || r.job.ParentTaskID != 0 {
 		return
 	}
@@ -147,6 +147,7 @@ func (d *dispatcher) watchLongRunning(ctx context.Context, r *run) {
 // dispatcher stops.
 func (d *dispatcher) stopTimers() {
 	for _, r := range d.runs {
+		d.stopWaitingTimer(r)
 		if r.stopLongRunning != nil {
 			close(r.stopLongRunning)
 			r.stopLongRunning = nil
@@ -172,6 +173,7 @@ func (d *dispatcher) longRunning(ctx context.Context, id state.JobID) error {
 
 // ended1 forgets an ended run and hands its result to its parent task.
 func (d *dispatcher) ended1(ctx context.Context, r *run) error {
+	d.stopWaitingTimer(r)
 	if r.stopLongRunning != nil {
 		close(r.stopLongRunning)
 		r.stopLongRunning = nil

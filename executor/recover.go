@@ -78,6 +78,7 @@ func (d *dispatcher) add(job state.Job) error {
 	}
 	d.runs[job.ID] = r
 	d.pending = append(d.pending, r)
+	d.watchWaiting(r)
 	return nil
 }
 

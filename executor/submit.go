@@ -93,6 +93,9 @@ type RunSpec struct {
 	// Loop marks an event job recorded, not run, because its orchestration
 	// was already in Chain.
 	Loop bool `json:"loop,omitempty"`
+	// LongRunning and WaitingTooLong are the orchestration's thresholds.
+	LongRunning    spec.Threshold `json:"long_running,omitzero"`
+	WaitingTooLong spec.Duration  `json:"waiting_too_long,omitempty"`
 }
 
 // SerialKey is the key under which jobs are serialized: jobs of one
@@ -219,7 +222,8 @@ func buildJob(s *spec.Spec, revision string, req Request, now time.Time) (state.
 	for _, c := range s.Components {
 		components[c.Name] = c
 	}
-	runSpec, err := json.Marshal(RunSpec{OnOverlap: o.OnOverlap, Notify: o.Notify, Chain: req.chain, Loop: req.loop})
+	runSpec, err := json.Marshal(RunSpec{OnOverlap: o.OnOverlap, Notify: o.Notify, Chain: req.chain, Loop: req.loop,
+		LongRunning: o.LongRunning, WaitingTooLong: o.WaitingTooLong})
 	if err != nil {
 		return state.NewJob{}, nil, fmt.Errorf("encode run spec: %w", err)
 	}

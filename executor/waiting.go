@@ -3,7 +3,9 @@ package executor
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
 )
 
@@ -45,4 +47,65 @@ func (d *dispatcher) taskWaitReason(t *task, holder state.JobID, busy bool) stri
 		return d.slotReason
 	}
 	return "waiting: the executor is stopping; the task runs when it starts again"
+}
+
+// watchWaiting arms a timer that reports a job still waiting to start
+// after its orchestration's waiting_too_long, when a notify block of the
+// job listens for it.
+func (d *dispatcher) watchWaiting(r *run) {
+	listens := false
+	for _, n := range r.spec.Notify {
+		listens = listens || spec.Hears(n.On, spec.EventWaitingTooLong)
+	}
+	if !listens || r.stopWaiting != nil || r.job.ParentTaskID != 0 {
+		return
+	}
+	limit := r.spec.WaitingTooLong
+	if limit <= 0 {
+		limit = spec.DefaultWaitingTooLong
+	}
+	delay := max(r.job.CreatedAt.Add(limit.Std()).Sub(d.now()), 0)
+	stop := make(chan struct{})
+	r.stopWaiting = stop
+	timer := d.e.clock.NewTimer(delay)
+	id := r.job.ID
+	go func() {
+		defer timer.Stop()
+		select {
+		case <-timer.C():
+			select {
+			case d.e.events <- event{kind: evWaitingTooLong, jobID: id}:
+			case <-stop:
+			}
+		case <-stop:
+		}
+	}()
+}
+
+// stopWaitingTimer ends the waiting_too_long timer of a run that started
+// or ended.
+func (d *dispatcher) stopWaitingTimer(r *run) {
+	if r.stopWaiting != nil {
+		close(r.stopWaiting)
+		r.stopWaiting = nil
+	}
+}
+
+// waitingTooLong queues the waiting_too_long notification of a run that
+// has still not started; the outbox keeps it to one per job and channel.
+func (d *dispatcher) waitingTooLong(ctx context.Context, id state.JobID) error {
+	r, ok := d.runs[id]
+	if !ok || r.phase >= 0 || r.job.Status.Terminal() {
+		return nil
+	}
+	why := r.job.Message
+	if why == "" {
+		why = "queued"
+	}
+	msg := fmt.Sprintf("the job has waited %s to start (%s)", d.now().Sub(r.job.CreatedAt).Round(time.Second), why)
+	entries := d.e.outboxForEvent(ctx, r.job, r.spec, spec.EventWaitingTooLong, r.job.Status, msg, d.now())
+	if err := d.e.store.AddOutbox(ctx, entries...); err != nil {
+		return fmt.Errorf("queue waiting_too_long notification of job %d: %w", id, err)
+	}
+	return nil
 }

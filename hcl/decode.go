@@ -25,7 +25,7 @@ var schemas = map[string]blockSchema{
 	"configuration": {labels: []string{"name"}, attributes: []string{"component", "command", "timeout", "parameters", "inputs", "outputs", "env"}},
 	"table":         {labels: []string{"id"}, attributes: []string{"watch"}},
 	"notification":  {labels: []string{"name"}, attributes: []string{"email", "webhook", "format", "secret_env"}},
-	"orchestration": {labels: []string{"name"}, attributes: []string{"description", "on_overlap"}, blocks: []string{"schedule", "trigger", "notify", "phase"}},
+	"orchestration": {labels: []string{"name"}, attributes: []string{"description", "on_overlap", "long_running", "waiting_too_long"}, blocks: []string{"schedule", "trigger", "notify", "phase"}},
 	"schedule":      {attributes: []string{"cron", "timezone"}},
 	"trigger":       {attributes: []string{"tables", "cooldown"}},
 	"notify":        {attributes: []string{"on", "to"}},
@@ -278,6 +278,20 @@ func (d *decoder) orchestration(b *hclsyntax.Block) *spec.Orchestration {
 	if a := attrs["on_overlap"]; a != nil {
 		o.SetField("on_overlap", d.field(a))
 		o.OnOverlap = spec.OnOverlap(d.string(a))
+	}
+	if a := attrs["long_running"]; a != nil {
+		o.SetField("long_running", d.field(a))
+		if text := d.string(a); text != "" {
+			t, err := spec.ParseThreshold(text)
+			if err != nil {
+				d.errorf(a.Expr.Range().Start, "", "%s: long_running: %v", what, err)
+			}
+			o.LongRunning = t
+		}
+	}
+	if a := attrs["waiting_too_long"]; a != nil {
+		o.SetField("waiting_too_long", d.field(a))
+		o.WaitingTooLong = d.duration(a)
 	}
 	var trigger *hclsyntax.Block
 	for _, blk := range blocks {

@@ -152,7 +152,12 @@ type Orchestration struct {
 	Schedules   []Schedule `json:"schedule,omitempty"`
 	Trigger     *Trigger   `json:"trigger,omitempty"`
 	Notify      []Notify   `json:"notify,omitempty"`
-	Phases      []Phase    `json:"phase"`
+	// LongRunning is when a job counts as long running (default
+	// DefaultLongRunning); WaitingTooLong is how long it may wait to start
+	// (default DefaultWaitingTooLong).
+	LongRunning    Threshold `json:"long_running,omitzero"`
+	WaitingTooLong Duration  `json:"waiting_too_long,omitempty"`
+	Phases         []Phase   `json:"phase"`
 }
 
 // Schedule fires an orchestration at the times of a cron expression.
@@ -191,10 +196,28 @@ const (
 	EventWarning     Event = "warning"
 	EventSuccess     Event = "success"
 	EventLongRunning Event = "long_running"
+	// EventWaitingTooLong: a job waited to start longer than its
+	// orchestration's waiting_too_long.
+	EventWaitingTooLong Event = "waiting_too_long"
+	// EventCancelled and EventTerminated are failures too: a notify block
+	// that lists error hears of them as well.
+	EventCancelled  Event = "cancelled"
+	EventTerminated Event = "terminated"
 )
 
 // Events lists every notify event, in documentation order.
-var Events = []Event{EventError, EventWarning, EventSuccess, EventLongRunning}
+var Events = []Event{EventError, EventCancelled, EventTerminated, EventWarning, EventSuccess, EventLongRunning, EventWaitingTooLong}
+
+// Hears reports whether a notify block listing on hears of event: the
+// events it lists, and cancelled and terminated wherever error is listed.
+func Hears(on []Event, event Event) bool {
+	for _, e := range on {
+		if e == event || e == EventError && (event == EventCancelled || event == EventTerminated) {
+			return true
+		}
+	}
+	return false
+}
 
 // Notify sends the listed events of unattended runs to the listed channels.
 type Notify struct {
