@@ -3,7 +3,6 @@ package reconciler
 import (
 	"context"
 	"errors"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,9 +16,9 @@ func threeCommits(t *testing.T) (repo *gitrepotest.Repo, a, b, c string) {
 	t.Helper()
 	repo = gitrepotest.New(t)
 	a = repo.Commit("A", map[string]string{"configurations.hcl": configs, "orchestrations/daily.hcl": orchestration("daily", "0 6 * * *")})
-	gitCmd(t, repo.Dir, "tag", "v1", a)
+	gitrepotest.Git(t, repo.Dir, "tag", "v1", a)
 	b = repo.Commit("B", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
-	gitCmd(t, repo.Dir, "branch", "feature", b)
+	gitrepotest.Git(t, repo.Dir, "branch", "feature", b)
 	c = repo.Commit("C", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 8 * * *")})
 	return repo, a, b, c
 }
@@ -74,44 +73,11 @@ func TestRefPinsTheReviewedCommit(t *testing.T) {
 		}
 	}
 	// Detach the checkout's HEAD at B: with no --ref the source reads HEAD.
-	gitCmd(t, repo.Dir, "checkout", "-q", "--detach", b)
+	gitrepotest.Git(t, repo.Dir, "checkout", "-q", "--detach", b)
 	f := attach(t, repo, func(o *Options) { o.Location = repo.Dir })
 	if res := f.apply(ApplyOptions{}); res.Revision.Ref != b {
 		t.Errorf("detached HEAD at B applied %s (C is %s)", res.Revision.Ref[:7], c[:7])
 	}
-}
-
-// gitCmd runs the real git, for the shapes of checkout CI systems make.
-func gitCmd(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(cmd.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+t.TempDir(), "GIT_AUTHOR_NAME=ci", "GIT_AUTHOR_EMAIL=ci@example.com", "GIT_COMMITTER_NAME=ci", "GIT_COMMITTER_EMAIL=ci@example.com")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-// ShallowMergeCheckout builds what actions/checkout gives a pull request:
-// the merge commit of branch pr into main, fetched at depth 1 into a new
-// repository and checked out detached. It returns the checkout's path.
-func shallowMergeCheckout(t *testing.T, upstream, originURL string, withBase bool) string {
-	t.Helper()
-	gitCmd(t, upstream, "checkout", "-q", "--detach", "main")
-	gitCmd(t, upstream, "merge", "-q", "--no-ff", "-m", "Merge pr into main", "pr")
-	gitCmd(t, upstream, "update-ref", "refs/pull/1/merge", "HEAD")
-	gitCmd(t, upstream, "checkout", "-q", "main")
-	co := filepath.Join(t.TempDir(), "checkout")
-	gitCmd(t, filepath.Dir(co), "init", "-q", co)
-	gitCmd(t, co, "remote", "add", "origin", originURL)
-	gitCmd(t, co, "fetch", "-q", "--no-tags", "--depth=1", "origin", "+refs/pull/1/merge:refs/remotes/pull/1/merge")
-	if withBase {
-		gitCmd(t, co, "fetch", "-q", "--no-tags", "--depth=1", "origin", "+refs/heads/main:refs/remotes/origin/main")
-	}
-	gitCmd(t, co, "checkout", "-q", "--detach", "refs/remotes/pull/1/merge")
-	return co
 }
 
 // Issue 10: from CI's depth-1 detached merge checkout, plan --base
@@ -125,7 +91,7 @@ func TestPlanFromAShallowDetachedMergeCheckout(t *testing.T) {
 		repo.Commit("run daily at 7", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
 		repo.Checkout("main", false)
 		repo.Commit("unrelated", map[string]string{"orchestrations/weekly.hcl": orchestration("weekly", "0 6 * * 1")})
-		co := shallowMergeCheckout(t, repo.Dir, repo.ServeHTTP(t, "", ""), withBase)
+		co := repo.ShallowMergeCheckout(t, repo.ServeHTTP(t, "", ""), "pr", withBase)
 		f := attach(t, repo, func(o *Options) { o.Location = co })
 		plan, err := f.rec.PlanRevisions(context.Background(), "origin/main", "")
 		if err != nil {
@@ -140,8 +106,8 @@ func TestPlanFromAShallowDetachedMergeCheckout(t *testing.T) {
 	repo.Checkout("pr", true)
 	repo.Commit("B", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
 	repo.Checkout("main", false)
-	co := shallowMergeCheckout(t, repo.Dir, repo.ServeHTTP(t, "", ""), false)
-	gitCmd(t, co, "remote", "set-url", "origin", "file://"+filepath.Join(t.TempDir(), "gone"))
+	co := repo.ShallowMergeCheckout(t, repo.ServeHTTP(t, "", ""), "pr", false)
+	gitrepotest.Git(t, co, "remote", "set-url", "origin", "file://"+filepath.Join(t.TempDir(), "gone"))
 	f := attach(t, repo, func(o *Options) { o.Location = co })
 	_, err := f.rec.PlanRevisions(context.Background(), "origin/main", "")
 	if !errors.Is(err, ErrRevisionNotFound) || !strings.Contains(err.Error(), "git fetch --depth=1 origin main:refs/remotes/origin/main") {
