@@ -60,6 +60,13 @@ func LoadKey(getenv func(string) string, path string) ([]byte, error) {
 		return []byte(k), nil
 	}
 	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+		// A key file made readable to others (by hand, or by a copy) is
+		// made private again.
+		if info, err := os.Stat(path); err == nil && info.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(path, 0o600); err != nil {
+				return nil, fmt.Errorf("token key %s is readable by others (mode %o) and could not be made private: %w; chmod 600 it", path, info.Mode().Perm(), err)
+			}
+		}
 		return b, nil
 	}
 	key := make([]byte, 32)

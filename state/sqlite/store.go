@@ -43,6 +43,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
+	if err := privateFiles(path); err != nil {
+		return nil, err
+	}
 	const common = "_busy_timeout=10000&_foreign_keys=on"
 	w, err := sql.Open("sqlite3", "file:"+path+"?"+common+"&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate")
 	if err != nil {
@@ -54,7 +57,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s := &Store{path: path, w: w, lockPath: path + ".lock", wakePath: path + ".wake"}
 	if err := s.migrate(ctx, len(migrations)); err != nil {
 		w.Close()
-		return nil, err
+		return nil, explainOpen(path, err)
 	}
 	if s.updateJob, err = w.PrepareContext(ctx, updateJobSQL); err != nil {
 		w.Close()
