@@ -100,7 +100,9 @@ func TestWarningsAreAboutWhatChanged(t *testing.T) {
 
 type durations []time.Duration
 
-func (d durations) SuccessfulDurations(context.Context, string) ([]time.Duration, error) { return d, nil }
+func (d durations) SuccessfulDurations(context.Context, string) ([]time.Duration, error) {
+	return d, nil
+}
 
 func TestOverlapFromHistoryComparesTheIntervalWithTheP95(t *testing.T) {
 	head := parse(t, nightly("*/15 * * * *", "UTC"))
