@@ -14,12 +14,16 @@ import (
 	"github.com/baton-dev/baton/state"
 )
 
+// TriggerKeyPrefix starts the keys under which triggers share the table
+// of schedule fires: there the time is when the trigger came into force.
+const TriggerKeyPrefix = "trigger: "
+
 // TriggerKey names an event trigger in the state by its tables, so a
 // trigger whose table list changes starts afresh like a new one.
 func TriggerKey(t *spec.Trigger) string {
 	tables := slices.Clone(t.Tables)
 	sort.Strings(tables)
-	return "trigger: " + strings.Join(tables, ", ")
+	return TriggerKeyPrefix + strings.Join(tables, ", ")
 }
 
 // FireTriggers queues a job of every orchestration whose trigger is

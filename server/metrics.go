@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -130,6 +131,9 @@ func (c *collector) collectLateness(ctx context.Context, ch chan<- prometheus.Me
 	}
 	last := map[string]time.Time{}
 	for key, at := range fires {
+		if strings.HasPrefix(key[1], executor.TriggerKeyPrefix) {
+			continue // when a trigger came into force, not a schedule fire
+		}
 		if at.After(last[key[0]]) {
 			last[key[0]] = at
 		}

@@ -449,3 +449,19 @@ func TestMetricsShowARefusedRevision(t *testing.T) {
 		t.Errorf("after an apply: %q", got)
 	}
 }
+
+// A trigger loop stopped at run time is counted in the metrics.
+func TestMetricsCountTriggerLoops(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	loop := state.NewJob{Kind: state.KindOrchestrationJob, Orchestration: "on-feed", SerialKey: "orchestration:on-feed",
+		Status: state.JobSkipped, Trigger: executor.TriggerEvent, Message: "skipped: trigger loop", Spec: []byte(`{"on_overlap":"queue","chain":["on-feed"],"loop":true}`),
+		Selected: true, CreatedAt: time.Now().UTC()}
+	if _, err := r.store.CreateJob(ctx, loop, nil); err != nil {
+		t.Fatal(err)
+	}
+	code, body := r.do("GET", "/metrics", r.admin, nil)
+	if code != 200 || !strings.Contains(string(body), `baton_trigger_loops{orchestration="on-feed"} 1`) {
+		t.Errorf("metrics: %d\n%s", code, body)
+	}
+}
