@@ -19,7 +19,9 @@ var update = flag.Bool("update", false, "rewrite the golden plans of testdata/re
 
 // Every review check and guard has a fixture in testdata/review/<name>: a
 // base/ and a head/ revision (and a history of job durations where the
-// check needs one). The plan between them is compared with the golden
+// check needs one; with a file named rewrite, the base is applied and the
+// head force-pushed over it, and the plan is against the state). The plan
+// between them is compared with the golden
 // plan.txt, plan.json and plan.md; go test ./reconciler -update rewrites
 // them.
 func TestReviewFixturesPlanAsTheGoldenFiles(t *testing.T) {
@@ -31,10 +33,20 @@ func TestReviewFixturesPlanAsTheGoldenFiles(t *testing.T) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			repo := gitrepotest.New(t)
 			base := repo.Commit("base", readTree(t, filepath.Join(dir, "base"), nil))
-			repo.Commit("head: "+filepath.Base(dir), readTree(t, filepath.Join(dir, "head"), readTree(t, filepath.Join(dir, "base"), nil)))
 			f := attach(t, repo)
-			recordHistory(t, f, filepath.Join(dir, "history"))
-			plan, err := f.rec.PlanRevisions(context.Background(), base, "")
+			var plan *Plan
+			var err error
+			if _, rewritten := os.Stat(filepath.Join(dir, "rewrite")); rewritten == nil {
+				// The base is applied, then the branch is force-pushed to
+				// the head: plan against the state, as apply would see it.
+				f.apply(ApplyOptions{})
+				repo.Rewrite("main", readTree(t, filepath.Join(dir, "head"), nil))
+				plan, err = f.rec.Plan(context.Background(), ApplyOptions{})
+			} else {
+				repo.Commit("head: "+filepath.Base(dir), readTree(t, filepath.Join(dir, "head"), readTree(t, filepath.Join(dir, "base"), nil)))
+				recordHistory(t, f, filepath.Join(dir, "history"))
+				plan, err = f.rec.PlanRevisions(context.Background(), base, "")
+			}
 			if plan == nil {
 				t.Fatalf("no plan: %v", err)
 			}
@@ -86,6 +98,9 @@ func readTree(t *testing.T, dir string, replaced map[string]string) map[string]s
 		t.Fatal(err)
 	}
 	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
 			t.Fatal(err)

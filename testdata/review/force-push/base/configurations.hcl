@@ -1,0 +1,1 @@
+configuration "extract" { command = ["sh", "extract.sh"] }
