@@ -178,8 +178,10 @@ func LoadDir(dir string) ([]File, error) {
 	return files, nil
 }
 
-// listDir returns the slash paths, relative to dir and sorted, of the
-// files LoadDir reads.
+// ListDir returns the slash paths, relative to dir and sorted, of the
+// files LoadDir reads, without reading them.
+func ListDir(dir string) ([]string, error) { return listDir(dir) }
+
 func listDir(dir string) ([]string, error) {
 	info, err := os.Stat(dir)
 	if err != nil {

@@ -27,7 +27,7 @@ func dirReconciler(b *testing.B, src, stateDir string) *Reconciler {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { store.Close() })
-	s, err := Open(Options{Location: src})
+	s, err := Open(Options{Location: src, CacheDir: filepath.Join(stateDir, "cache")})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -84,13 +84,18 @@ func checkForcePush(ctx context.Context, r *Reconciler, p *Plan, opts ApplyOptio
 // commit is caught too.
 func checkMassDelete(ctx context.Context, r *Reconciler, p *Plan, opts ApplyOptions) (*finding.Finding, error) {
 	recent := map[string]bool{}
+	created := map[string]bool{}
 	for _, c := range p.Changes {
-		if c.Kind == spec.KindOrchestration && c.Action != ActionCreate {
-			recent[c.Name] = true
+		if c.Kind == spec.KindOrchestration {
+			if c.Action == ActionCreate {
+				created[c.Name] = true
+			} else {
+				recent[c.Name] = true
+			}
 		}
 	}
 	for _, o := range p.objects {
-		if o.Kind == spec.KindOrchestration && !p.creates(o.Name) {
+		if o.Kind == spec.KindOrchestration && !created[o.Name] {
 			recent[o.Name] = true
 		}
 	}
@@ -131,16 +136,6 @@ func checkMassDelete(ctx context.Context, r *Reconciler, p *Plan, opts ApplyOpti
 		f.Severity, f.Hint = finding.Warning, "accepted with --allow-mass-delete"
 	}
 	return f, nil
-}
-
-// creates reports whether the plan creates the orchestration name.
-func (p *Plan) creates(name string) bool {
-	for _, c := range p.Changes {
-		if c.Kind == spec.KindOrchestration && c.Name == name && c.Action == ActionCreate {
-			return true
-		}
-	}
-	return false
 }
 
 // Refused reports whether err means the revision was refused: it is

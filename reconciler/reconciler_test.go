@@ -342,7 +342,7 @@ func TestDirHeadIsTheContentHashOfFetch(t *testing.T) {
 	}
 	write("a.hcl", configs)
 	write("o/daily.hcl", orchestration("daily", "0 6 * * *"))
-	src := &DirSource{Dir: dir}
+	src := &DirSource{Dir: dir, Cache: filepath.Join(t.TempDir(), "record")}
 	seen := map[string]bool{}
 	check := func(step string) {
 		t.Helper()
@@ -371,6 +371,75 @@ func TestDirHeadIsTheContentHashOfFetch(t *testing.T) {
 	check("renamed")
 	write("b.hcl", "")
 	check("file added")
+	// Same name, same size, same modification time: the change time
+	// still tells.
+	info, err := os.Stat(filepath.Join(dir, "a.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("a.hcl", strings.Replace(configs, "extract", "extracT", 1))
+	if err := os.Chtimes(filepath.Join(dir, "a.hcl"), info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	check("content changed, times kept")
+}
+
+// TestDirHeadTrustsItsRecordOnlyWhileStatsMatch: the record of the last
+// head answers without reading the files while nothing about them
+// changed, and is ignored once anything did, or when it is not older
+// than the newest file.
+func TestDirHeadTrustsItsRecordOnlyWhileStatsMatch(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.hcl")
+	if err := os.WriteFile(path, []byte(configs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	record := filepath.Join(t.TempDir(), "record")
+	src := &DirSource{Dir: dir, Cache: record}
+	head := func() string {
+		t.Helper()
+		rev, err := src.Head(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rev.Ref
+	}
+	truth := head()
+	// Forge the recorded ref: a head that answers with it did not read
+	// the files.
+	b, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp, _, _ := strings.Cut(string(b), " ")
+	forge := func(mtime time.Time) {
+		t.Helper()
+		if err := os.WriteFile(record, []byte(stamp+" sha256:forged"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(record, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	forge(time.Now().Add(time.Hour))
+	if got := head(); got != "sha256:forged" {
+		t.Fatalf("head = %s, want the recorded ref", got)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forge(info.ModTime())
+	if got := head(); got != truth {
+		t.Fatalf("record as new as a file: head = %s, want %s read from the files", got, truth)
+	}
+	forge(time.Now().Add(time.Hour))
+	if err := os.WriteFile(path, []byte(configs+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := head(); got == "sha256:forged" || got == truth {
+		t.Fatalf("after a change head = %s, want a new content hash", got)
+	}
 }
 
 // TestPlanOfUnchangedDirectoryIsEmptyAndRecordsTheFetch: a directory that

@@ -61,7 +61,8 @@ type Options struct {
 	Ref string
 	// Path is the subdirectory of a Git repository that holds the files.
 	Path string
-	// CacheDir holds the clones of Git sources.
+	// CacheDir holds the clones of Git sources and the records of
+	// directory sources that let Head skip reading unchanged files.
 	CacheDir string
 	// Getenv reads credentials (BATON_GIT_TOKEN, BATON_GIT_SSH_KEY).
 	Getenv func(string) string
@@ -98,7 +99,7 @@ func Open(opts Options) (Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", dir, err)
 	}
-	return &DirSource{Dir: abs}, nil
+	return &DirSource{Dir: abs, Cache: stampPath(opts.CacheDir, abs)}, nil
 }
 
 func isGitURL(s string) bool {
@@ -124,6 +125,10 @@ func isGitRepo(dir string) bool {
 // is a hash of the files' names and contents.
 type DirSource struct {
 	Dir string
+	// Cache is the file that records the stat hash and content hash of
+	// the last Head, so that an unchanged directory is recognised
+	// without reading its files. Empty means no record.
+	Cache string
 }
 
 func (d *DirSource) String() string { return d.Dir }
@@ -138,14 +143,6 @@ func (d *DirSource) Fetch(ctx context.Context) (Snapshot, error) {
 		return Snapshot{}, fmt.Errorf("source %s: %w", d.Dir, ErrNoFiles)
 	}
 	return Snapshot{Revision: Revision{Ref: ContentHash(files), Message: "directory " + d.Dir}, Files: files}, nil
-}
-
-// Head returns the revision of the directory as it is now without parsing a
-// file: its ref is the content hash, so a plan of a directory that did not
-// change costs reading the files, not decoding them.
-func (d *DirSource) Head(ctx context.Context) (Revision, error) {
-	snap, err := d.Fetch(ctx)
-	return snap.Revision, err
 }
 
 // Root is the directory itself: a directory source has no history.

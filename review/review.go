@@ -27,6 +27,53 @@ type Input struct {
 	Now time.Time
 	// History gives durations of past jobs; nil without a state.
 	History History
+
+	// Objects of Head and Base by name, made on first use: checks look
+	// names up per task, and a search per task is quadratic in a revision
+	// of thousands of orchestrations.
+	headIndex, baseIndex *index
+}
+
+type index struct {
+	configurations map[string]*spec.Configuration
+	orchestrations map[string]*spec.Orchestration
+}
+
+func (in *Input) index(s *spec.Spec) *index {
+	slot := &in.headIndex
+	if s != in.Head {
+		slot = &in.baseIndex
+	}
+	if *slot == nil {
+		x := &index{
+			configurations: make(map[string]*spec.Configuration, len(s.Configurations)),
+			orchestrations: make(map[string]*spec.Orchestration, len(s.Orchestrations)),
+		}
+		// The first of duplicate names wins, as a search from the start
+		// found it.
+		for _, c := range s.Configurations {
+			if _, ok := x.configurations[c.Name]; !ok {
+				x.configurations[c.Name] = c
+			}
+		}
+		for _, o := range s.Orchestrations {
+			if _, ok := x.orchestrations[o.Name]; !ok {
+				x.orchestrations[o.Name] = o
+			}
+		}
+		*slot = x
+	}
+	return *slot
+}
+
+// configuration finds a configuration of s, Head or Base, by name.
+func (in *Input) configuration(s *spec.Spec, name string) *spec.Configuration {
+	return in.index(s).configurations[name]
+}
+
+// orchestration finds an orchestration of s, Head or Base, by name.
+func (in *Input) orchestration(s *spec.Spec, name string) *spec.Orchestration {
+	return in.index(s).orchestrations[name]
 }
 
 // History reads how long an orchestration's recent successful jobs took.
@@ -75,14 +122,14 @@ func (in *Input) touched(o *spec.Orchestration) bool {
 	if in.Base == nil {
 		return true
 	}
-	b := find(in.Base.Orchestrations, func(x *spec.Orchestration) bool { return x.Name == o.Name })
+	b := in.orchestration(in.Base, o.Name)
 	if b == nil || !same(b, o) || projectZone(in.Base) != projectZone(in.Head) {
 		return true
 	}
 	for _, ph := range o.Phases {
 		for _, t := range ph.Tasks {
-			hc := configuration(in.Head, t.Configuration)
-			bc := configuration(in.Base, t.Configuration)
+			hc := in.configuration(in.Head, t.Configuration)
+			bc := in.configuration(in.Base, t.Configuration)
 			if (hc == nil) != (bc == nil) || (hc != nil && !same(hc, bc)) {
 				return true
 			}
@@ -91,24 +138,10 @@ func (in *Input) touched(o *spec.Orchestration) bool {
 	return false
 }
 
-func configuration(s *spec.Spec, name string) *spec.Configuration {
-	return find(s.Configurations, func(c *spec.Configuration) bool { return c.Name == name })
-}
-
 func same(a, b any) bool {
 	ja, errA := spec.CanonicalJSON(a)
 	jb, errB := spec.CanonicalJSON(b)
 	return errA == nil && errB == nil && bytes.Equal(ja, jb)
-}
-
-func find[T any](items []T, ok func(T) bool) T {
-	for _, it := range items {
-		if ok(it) {
-			return it
-		}
-	}
-	var zero T
-	return zero
 }
 
 func projectZone(s *spec.Spec) string {

@@ -43,7 +43,7 @@ func (in *Input) schedules() []sched {
 	for _, o := range in.Head.Orchestrations {
 		var bs []spec.Schedule
 		if in.Base != nil {
-			if b := find(in.Base.Orchestrations, func(x *spec.Orchestration) bool { return x.Name == o.Name }); b != nil {
+			if b := in.orchestration(in.Base, o.Name); b != nil {
 				bs = b.Schedules
 			}
 		}

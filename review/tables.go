@@ -20,12 +20,12 @@ func samePhaseDependency(_ context.Context, in *Input) finding.List {
 		}
 		for _, ph := range o.Phases {
 			for _, reader := range ph.Tasks {
-				rc := configuration(in.Head, reader.Configuration)
+				rc := in.configuration(in.Head, reader.Configuration)
 				if rc == nil || !reader.Enabled {
 					continue
 				}
 				for _, writer := range ph.Tasks {
-					wc := configuration(in.Head, writer.Configuration)
+					wc := in.configuration(in.Head, writer.Configuration)
 					if wc == nil || writer.Name == reader.Name || !writer.Enabled {
 						continue
 					}
