@@ -55,12 +55,12 @@ func (e *Executor) FireTriggers(ctx context.Context, now time.Time) ([]state.Job
 		if st.Pending || !st.Satisfied {
 			continue // a queued job reads the updates when it starts
 		}
-		chain, err := e.causeChain(ctx, o.Trigger.Tables)
+		chain, loop, err := e.causeChain(ctx, o.Name, o.Trigger.Tables)
 		if err != nil {
 			return queued, err
 		}
 		req := Request{Orchestration: o.Name, Trigger: TriggerEvent, TriggeredBy: e.unattendedBy(ctx, o.Name, "tables"), chain: chain}
-		if slices.Contains(chain, o.Name) {
+		if loop {
 			job, err := e.recordLoop(ctx, req, now)
 			if err != nil {
 				return queued, err
@@ -222,31 +222,31 @@ func (e *Executor) unattendedBy(ctx context.Context, orchestration, fallback str
 
 // causeChain lists the orchestrations whose jobs led to the latest update
 // of the tables, oldest first: each updating job's own chain, then its
-// orchestration.
-func (e *Executor) causeChain(ctx context.Context, tables []string) ([]string, error) {
+// orchestration. It is a loop when the latest update of every table comes
+// from a chain that already holds orchestration: nothing from outside the
+// chain asks for the run, so it would go on forever.
+func (e *Executor) causeChain(ctx context.Context, orchestration string, tables []string) ([]string, bool, error) {
 	var chain []string
-	add := func(names ...string) {
+	loop := len(tables) > 0
+	for _, table := range tables {
+		hist, err := e.store.TableHistory(ctx, table, 1)
+		if err != nil {
+			return nil, false, err
+		}
+		var names []string
+		if len(hist) > 0 && hist[0].JobID != 0 {
+			if names, err = e.jobChain(ctx, state.JobID(hist[0].JobID)); err != nil {
+				return nil, false, err
+			}
+		}
+		loop = loop && slices.Contains(names, orchestration)
 		for _, n := range names {
 			if !slices.Contains(chain, n) {
 				chain = append(chain, n)
 			}
 		}
 	}
-	for _, table := range tables {
-		hist, err := e.store.TableHistory(ctx, table, 1)
-		if err != nil {
-			return nil, err
-		}
-		if len(hist) == 0 || hist[0].JobID == 0 {
-			continue
-		}
-		names, err := e.jobChain(ctx, state.JobID(hist[0].JobID))
-		if err != nil {
-			return nil, err
-		}
-		add(names...)
-	}
-	return chain, nil
+	return chain, loop, nil
 }
 
 // jobChain is the chain of the orchestration job holding job id (a task or

@@ -238,3 +238,34 @@ orchestration "b" {
 		t.Fatalf("the loop was recorded again: %+v", jobs)
 	}
 }
+
+// A trigger that also waits for a table from outside is no loop: the
+// outside update asks for the run, even though the orchestration's own
+// output completes the trigger.
+func TestTriggerWithAnOutsideTableIsNoLoop(t *testing.T) {
+	e := newEnv(t, `
+configuration "ca" {
+  command = ["true"]
+  outputs = ["own"]
+}
+orchestration "a" {
+  trigger { tables = ["own", "ext"] }
+  phase "p" {
+    task "t" { configuration = "ca" }
+  }
+}`) // the real clock: a's output must come after its start
+	for round := 0; round < 3; round++ {
+		e.touch(time.Now().UTC(), "ext")
+		if round == 0 {
+			e.touch(time.Now().UTC(), "own")
+		}
+		jobs := e.fireTriggers(time.Now())
+		if len(jobs) != 1 || LoopStopped(e.job(jobs[0].ID)) {
+			t.Fatalf("round %d: fired %+v, want a job that runs", round, jobs)
+		}
+		e.runIdle() // a updates own
+		if jobs := e.fireTriggers(time.Now()); len(jobs) != 0 {
+			t.Fatalf("round %d: fired again without an outside update: %+v", round, jobs)
+		}
+	}
+}
