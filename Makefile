@@ -1,7 +1,7 @@
 # Targets used by developers and by .ci/run. `make test` is the one CI runs.
 GO ?= go
 
-.PHONY: all build test lint bench fmt
+.PHONY: all build test lint bench fmt reliability
 
 all: build
 
@@ -22,3 +22,10 @@ bench:
 
 fmt:
 	gofmt -w $$($(GO) list -f '{{.Dir}}' ./...)
+
+# The kill -9 soak: a real baton watch killed RELIABILITY_KILLS times at
+# random moments mid-run and restarted, then the invariants checked from
+# the timestamps the tasks wrote. Kept out of `make test`; CI runs it.
+RELIABILITY_KILLS ?= 20
+reliability:
+	RELIABILITY_KILLS=$(RELIABILITY_KILLS) $(GO) test -tags reliability -run '^TestKillSoak$$' -count=1 -v -timeout 10m ./cmd/baton
