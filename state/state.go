@@ -23,6 +23,7 @@ type Store interface {
 	TokenStore
 	OutboxStore
 	ExecutorStore
+	NodeStore
 	// SchemaVersion is the version of the backend's schema.
 	SchemaVersion(ctx context.Context) (int, error)
 	// Close releases the backend's connections.

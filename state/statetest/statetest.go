@@ -53,6 +53,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"OneExecutorHoldsTheLease", testOneExecutorHoldsTheLease},
 		{"WakeReachesAnotherHandle", testWakeReachesAnotherHandle},
 		{"WritesAreSeenByAnotherHandle", testWritesAreSeenByAnotherHandle},
+		{"NodesKeepTheirLatestHeartbeat", testNodesKeepTheirLatestHeartbeat},
 	}
 	for _, tc := range twoHandles {
 		t.Run(tc.name, func(t *testing.T) {
