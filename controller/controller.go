@@ -55,6 +55,10 @@ type Controller struct {
 	// Progress, if set, receives a line for each step Once takes, for
 	// people (the CLI passes its stderr).
 	Progress io.Writer
+	// Node, if set, makes Run one node of several that share the state:
+	// it stands by while another node leads, and takes over when that
+	// one is lost.
+	Node *Node
 }
 
 // Notifier delivers queued notifications (notify.Worker).
@@ -86,9 +90,18 @@ func (w *Controller) defaults() {
 // delete waits for a human with baton apply.
 func (w *Controller) Run(ctx context.Context) error {
 	w.defaults()
+	if w.Node != nil {
+		return w.runNode(ctx)
+	}
+	return w.lead(ctx, executor.RunOptions{Grace: w.Grace})
+}
+
+// lead is Run while this process holds (or, without opts.Lease, takes) the
+// executor lease: it alone applies, fires and runs the queue.
+func (w *Controller) lead(ctx context.Context, opts executor.RunOptions) error {
 	execErr := make(chan error, 1)
 	go func() {
-		_, err := w.Executor.Run(ctx, executor.RunOptions{Grace: w.Grace})
+		_, err := w.Executor.Run(ctx, opts)
 		execErr <- err
 	}()
 	if w.Notifier != nil {

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -57,11 +58,14 @@ const (
 
 // dispatcher holds every scheduling decision; only its goroutine touches it.
 type dispatcher struct {
-	e       *Executor
-	runs    map[state.JobID]*run // known orchestration jobs not yet ended
-	pending []*run               // created or waiting, not started
-	ready   []*task              // tasks of running phases not yet started
-	busy    map[string]state.JobID
+	e *Executor
+	// lostNode names the node that led before and was lost, for what
+	// recovery ends.
+	lostNode string
+	runs     map[state.JobID]*run // known orchestration jobs not yet ended
+	pending  []*run               // created or waiting, not started
+	ready    []*task              // tasks of running phases not yet started
+	busy     map[string]state.JobID
 	// running maps the job ids of running task processes to their tasks.
 	running map[state.JobID]*task
 	procs   int
@@ -180,6 +184,11 @@ func (d *dispatcher) loop(ctx context.Context, wake <-chan struct{}, opts RunOpt
 		case <-done:
 			done = nil
 			d.draining = true
+			if errors.Is(context.Cause(ctx), ErrLeaseLost) {
+				// Another node may lead now: no grace.
+				d.stopAll(stopShutdown)
+				break
+			}
 			grace = d.e.clock.NewTimer(opts.Grace)
 			graceC = grace.C()
 		case <-graceC:

@@ -38,6 +38,9 @@ type Config struct {
 	Environ []string
 	// MaxParallel overrides the project's max_parallel_jobs when > 0.
 	MaxParallel int
+	// Slots, when > 0, caps the task processes of this process (a node's
+	// --slots) below the project's limit.
+	Slots int
 	// KillGrace is the time between SIGTERM and SIGKILL (default 10 s).
 	KillGrace time.Duration
 	// LogLimit caps a task's log file (default 10 MiB).
@@ -205,6 +208,12 @@ type RunOptions struct {
 	// Grace is how long running tasks may go on after ctx ends before they
 	// are terminated.
 	Grace time.Duration
+	// Lease, when set, is the executor lease the caller already holds (a
+	// node that waited to lead); Run neither takes nor releases it.
+	Lease state.Lease
+	// LostNode names the node that led before this one and was lost:
+	// what recovery ends says so.
+	LostNode string
 }
 
 // ErrBusy means another process executes jobs of the same state.
@@ -223,18 +232,21 @@ func releaseLease(l state.Lease, logger *slog.Logger) {
 // It returns the top-level jobs that ended while it ran. It holds the
 // state's executor lease throughout; losing it ends Run as ctx would.
 func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error) {
-	lease, err := e.store.AcquireExecutor(ctx, holder())
-	if err != nil {
-		return nil, err
+	lease := opts.Lease
+	if lease == nil {
+		var err error
+		if lease, err = e.store.AcquireExecutor(ctx, holder()); err != nil {
+			return nil, err
+		}
+		defer releaseLease(lease, e.cfg.Logger)
 	}
-	defer releaseLease(lease, e.cfg.Logger)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	go func() {
 		select {
 		case <-lease.Lost():
 			e.cfg.Logger.Error("the executor lease was lost; stopping")
-			cancel(errLeaseLost)
+			cancel(ErrLeaseLost)
 		case <-ctx.Done():
 		}
 	}()
@@ -251,6 +263,7 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error
 	d := newDispatcher(e)
 	defer d.stopTimers()
 	d.stop = ctx
+	d.lostNode = opts.LostNode
 	if err := d.recover(ctx); err != nil {
 		return nil, err
 	}
@@ -260,14 +273,21 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error
 	return d.loop(ctx, wake, opts)
 }
 
-var errLeaseLost = errors.New("executor lease lost")
+// ErrLeaseLost ends Run when the executor lease was lost (a node cut off
+// from the database): its tasks were stopped at once, since another node
+// may lead now.
+var ErrLeaseLost = errors.New("executor lease lost")
 
 func (e *Executor) maxParallel(s *spec.Spec) int {
-	if e.cfg.MaxParallel > 0 {
-		return e.cfg.MaxParallel
+	n := runtime.NumCPU()
+	switch {
+	case e.cfg.MaxParallel > 0:
+		n = e.cfg.MaxParallel
+	case s != nil && s.Project != nil && s.Project.MaxParallelJobs > 0:
+		n = s.Project.MaxParallelJobs
 	}
-	if s != nil && s.Project != nil && s.Project.MaxParallelJobs > 0 {
-		return s.Project.MaxParallelJobs
+	if e.cfg.Slots > 0 && e.cfg.Slots < n {
+		n = e.cfg.Slots
 	}
-	return runtime.NumCPU()
+	return n
 }

@@ -18,7 +18,10 @@ func (d *dispatcher) recover(ctx context.Context) error {
 		return fmt.Errorf("read active jobs: %w", err)
 	}
 	now, alive := d.now(), d.e.lastAlive()
-	const msg = "terminated: the executor stopped while the job was running"
+	msg := "terminated: the executor stopped while the job was running"
+	if d.lostNode != "" {
+		msg = fmt.Sprintf("terminated: node %s lost while the job was running", d.lostNode)
+	}
 	for i := range active {
 		j := &active[i]
 		if j.Kind != state.KindOrchestrationJob {

@@ -48,8 +48,10 @@ type globals struct {
 	// publicURL is where users reach baton; notifications link to jobs
 	// under it.
 	publicURL string
-	stdout    io.Writer
-	stderr    io.Writer
+	// slots caps the task processes of a watch node (--slots).
+	slots  int
+	stdout io.Writer
+	stderr io.Writer
 }
 
 func run(args []string) int { return runWith(args, os.Stdout, os.Stderr) }
@@ -107,6 +109,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newTokensCommand(g),
 		newRevisionsCommand(g),
 		newVersionCommand(g),
+		newNodesCommand(g),
 	)
 	return root
 }

@@ -20,6 +20,8 @@ import (
 	"github.com/baton-dev/baton/health"
 	"github.com/baton-dev/baton/redact"
 	"github.com/baton-dev/baton/server"
+	"github.com/baton-dev/baton/spec"
+	"github.com/baton-dev/baton/terminal"
 )
 
 func newWatchCommand(g *globals) *cobra.Command {
@@ -31,6 +33,8 @@ func newWatchCommand(g *globals) *cobra.Command {
 		urlFile       string
 		publicMetrics bool
 		staleAfter    time.Duration
+		node          string
+		slots         int
 	)
 	cmd := &cobra.Command{
 		Use:   "watch",
@@ -80,16 +84,21 @@ them.`,
 				}
 			}
 			tablesUpdated := make(chan struct{}, 1)
+			g.slots = slots
 			ex := g.newExecutorWith(rec.Store, rec.Source, logger, func() {
 				select {
 				case tablesUpdated <- struct{}{}:
 				default:
 				}
 			})
-			if running, err := rec.Store.ExecutorRunning(ctx); err != nil {
+			if node != "" {
+				if err := spec.CheckName(node); err != nil {
+					return &exitError{code: exitFailure, err: fmt.Errorf("--node %q: %w", terminal.Escape(node), err)}
+				}
+			} else if running, err := rec.Store.ExecutorRunning(ctx); err != nil {
 				return &exitError{code: exitFailure, err: err}
 			} else if running {
-				return &exitError{code: exitFailure, err: fmt.Errorf("%w; stop it before starting baton watch", executor.ErrBusy)}
+				return &exitError{code: exitFailure, err: fmt.Errorf("%w; stop it before starting baton watch, or give each watcher its own --node to share the state", executor.ErrBusy)}
 			}
 			wake, stopWake, err := rec.Store.WatchWake(ctx)
 			if err != nil {
@@ -135,6 +144,9 @@ them.`,
 				TablesUpdated: tablesUpdated,
 				Logger:        logger,
 			}
+			if node != "" {
+				w.Node = &controller.Node{Name: node, Slots: slots}
+			}
 			logger.Info("watching", "source", redact.URL(rec.Source.String()), "state", g.stateName(), "interval", interval)
 			if err := w.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				return &exitError{code: exitFailure, err: err}
@@ -150,6 +162,8 @@ them.`,
 	f.StringVar(&listen, "listen", "", "serve the HTTP API on this address, e.g. 127.0.0.1:8080; a bare :PORT means 127.0.0.1 (default: off)")
 	f.BoolVar(&publicMetrics, "public-metrics", false, "serve /metrics without a token")
 	f.DurationVar(&staleAfter, "stale-after", 0, "how long fetching the source may fail before /readyz answers 503 (default: at the first failed fetch)")
+	f.StringVar(&node, "node", "", "run as this node of several watchers sharing one state: it stands by while another node leads and takes over when that one is lost")
+	f.IntVar(&slots, "slots", 0, "at most this many task processes on this node (default: the project's max_parallel_jobs)")
 	f.StringVar(&urlFile, "api-url-file", "", "write the API's URL to this file once listening (useful with --listen 127.0.0.1:0)")
 	return cmd
 }

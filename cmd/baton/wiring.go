@@ -157,6 +157,7 @@ func (g *globals) newExecutorWith(st state.Store, src reconciler.Source, logger 
 		SourceDir:       sourceDir,
 		Logger:          logger,
 		OnTablesUpdated: onTables,
+		Slots:           g.slots,
 	})
 }
 

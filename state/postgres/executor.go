@@ -12,9 +12,17 @@ import (
 	"github.com/baton-dev/baton/state"
 )
 
-// leaseCheckEvery is how often a held lease checks that its connection,
-// and so its advisory lock, is still alive.
-const leaseCheckEvery = 5 * time.Second
+// A held lease pings its connection every leaseCheckEvery and counts
+// itself lost when a ping fails or takes longer than leasePingTimeout. The
+// server, for its part, ends a session whose peer stopped answering TCP
+// keepalives (leaseKeepalives: about 25 s after the last traffic) and so
+// releases the lock. The holder thus stops its tasks well before another
+// node can take the lease: there are never two leaders at once.
+const (
+	leaseCheckEvery  = 2 * time.Second
+	leasePingTimeout = 5 * time.Second
+	leaseKeepalives  = "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3"
+)
 
 // lease is a session advisory lock held on a connection of its own: the
 // server releases it when that session ends, so a killed executor never
@@ -57,7 +65,7 @@ func (l *lease) watch() {
 		case <-l.stop:
 			return
 		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), leaseCheckEvery)
+			ctx, cancel := context.WithTimeout(context.Background(), leasePingTimeout)
 			err := l.conn.Ping(ctx)
 			cancel()
 			if err != nil {
@@ -94,6 +102,10 @@ func (s *Store) AcquireExecutor(ctx context.Context, holder string) (state.Lease
 			who = h
 		}
 		return nil, fmt.Errorf("%w (%s holds the executor lease of %s); jobs you submit are picked up by it, or stop it first", state.ErrBusy, who, s.where)
+	}
+	if _, err := conn.Exec(ctx, leaseKeepalives); err != nil {
+		conn.Close(ctx)
+		return nil, fmt.Errorf("take the executor lease in %s: %w", s.where, err)
 	}
 	if holder != "" {
 		if _, err := conn.Exec(ctx, `INSERT INTO executor_lease (id, holder, acquired_at) VALUES (1, $1, $2)

@@ -52,7 +52,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	where := redactedDSN(dsn)
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("state %s: not a valid PostgreSQL URL (postgres://user@host:port/db): %w", where, errors.Unwrap(err))
+		return nil, fmt.Errorf("not a valid PostgreSQL URL (postgres://user:password@host:port/database): %w", errors.Unwrap(err))
 	}
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
@@ -60,16 +60,16 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	cfg.ConnConfig.ConnectTimeout = 10 * time.Second
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("state %s: %w", where, err)
+		return nil, err
 	}
 	s := &Store{pool: pool, where: where}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("state %s: cannot connect (is the server running and the URL right?): %w", where, err)
+		return nil, fmt.Errorf("cannot connect (is the server running and the URL right?): %w", err)
 	}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("state %s: %w", where, err)
+		return nil, err
 	}
 	return s, nil
 }

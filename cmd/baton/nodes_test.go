@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/baton-dev/baton/internal/waitfor"
+	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/state/postgres"
+	"github.com/baton-dev/baton/state/postgres/pgtest"
+)
+
+// TestNodesAStandbyTakesOverWhenTheLeaderIsKilled runs three watchers on
+// one PostgreSQL state. One leads; it is killed with SIGKILL while a task
+// runs. A standby takes the lead, ends the lost node's task terminated
+// with the node's name, and schedules go on. Checked from timestamps the
+// tasks write themselves: one configuration never runs twice at once, no
+// schedule instant fires twice, and nothing is left processing.
+func TestNodesAStandbyTakesOverWhenTheLeaderIsKilled(t *testing.T) {
+	cluster := pgtest.New(t)
+	dsn := cluster.NewDatabase(t)
+	dir := t.TempDir()
+	stamps := filepath.Join(dir, "stamps")
+	src := filepath.Join(dir, "src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Two orchestrations share one configuration, so its jobs must wait
+	// for each other across the takeover too.
+	hcl := fmt.Sprintf(`
+configuration "shared" {
+  command = ["sh", "-c", "echo \"$BATON_JOB_ID start $(date +%%s%%N)\" >> %[1]s; sleep 0.7; echo \"$BATON_JOB_ID end $(date +%%s%%N)\" >> %[1]s"]
+}
+orchestration "tick" {
+  schedule {
+    cron = "@every 2s"
+  }
+  phase "p" {
+    task "t" { configuration = "shared" }
+  }
+}
+orchestration "tock" {
+  schedule {
+    cron = "@every 3s"
+  }
+  phase "p" {
+    task "t" { configuration = "shared" }
+  }
+}
+`, stamps)
+	if err := os.WriteFile(filepath.Join(src, "baton.hcl"), []byte(hcl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(self, filepath.Join(bin, "baton")); err != nil {
+		t.Fatal(err)
+	}
+	nodes := map[string]*exec.Cmd{}
+	for _, name := range []string{"n1", "n2", "n3"} {
+		cmd := exec.Command(filepath.Join(bin, "baton"), "--state", dsn, "--data-dir", filepath.Join(dir, name), "--source", src,
+			"watch", "--node", name, "--grace", "20s", "--log-format", "json")
+		cmd.Env = append(os.Environ(), "BATON_TOKEN_KEY=0123456789abcdef0123456789abcdef-shared-by-nodes")
+		logFile, err := os.Create(filepath.Join(dir, name+".log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer logFile.Close()
+		cmd.Stdout, cmd.Stderr = logFile, logFile
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		nodes[name] = cmd
+	}
+	t.Cleanup(func() {
+		for _, c := range nodes {
+			_ = c.Process.Kill()
+			_ = c.Wait()
+		}
+	})
+	defer func() {
+		if t.Failed() {
+			for _, name := range []string{"n1", "n2", "n3"} {
+				b, _ := os.ReadFile(filepath.Join(dir, name+".log"))
+				t.Logf("log of %s:\n%s", name, b)
+			}
+		}
+	}()
+
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+
+	// A leader runs a task of the shared configuration.
+	var leader string
+	var running state.Job
+	waitfor.Cond(t, "a leader running a task", func() bool {
+		leader = leadingNode(t, st)
+		jobs, err := st.ListJobs(ctx, state.JobFilter{Kind: state.KindTaskJob, Statuses: []state.JobStatus{state.JobProcessing}})
+		if err != nil || len(jobs) == 0 || leader == "" {
+			return false
+		}
+		running = jobs[0]
+		return true
+	})
+	if err := nodes[leader].Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = nodes[leader].Wait()
+	killedAt := time.Now()
+	delete(nodes, leader)
+
+	// Another node takes the lead and ends the lost node's task.
+	waitfor.Cond(t, "another node leading", func() bool {
+		l := leadingNode(t, st)
+		return l != "" && l != leader
+	})
+	waitfor.Cond(t, "the lost node's task ended", func() bool {
+		j, err := st.Job(ctx, running.ID)
+		return err == nil && j.Status.Terminal()
+	})
+	lost, err := st.Job(ctx, running.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lost.Status != state.JobTerminated || !strings.Contains(lost.Message, "node "+leader+" lost") {
+		t.Errorf("the killed leader's task = %s %q, want terminated naming node %s", lost.Status, lost.Message, leader)
+	}
+	// Schedules go on under the new leader.
+	waitfor.Cond(t, "four more jobs succeeding after the takeover", func() bool {
+		jobs, err := st.ListJobs(ctx, state.JobFilter{Kind: state.KindOrchestrationJob, Statuses: []state.JobStatus{state.JobSuccess}})
+		if err != nil {
+			return false
+		}
+		n := 0
+		for _, j := range jobs {
+			if j.StartedAt.After(killedAt) {
+				n++
+			}
+		}
+		return n >= 4
+	})
+	for name, c := range nodes {
+		if err := c.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatalf("stop %s: %v", name, err)
+		}
+	}
+	for name, c := range nodes {
+		if err := c.Wait(); err != nil {
+			t.Errorf("node %s exited with %v", name, err)
+		}
+		delete(nodes, name)
+	}
+
+	checkNoOverlap(t, stamps, killedAt)
+	all, err := st.ListJobs(ctx, state.JobFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastFire := map[string]time.Time{}
+	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	for _, j := range all {
+		if j.Status == state.JobProcessing {
+			t.Errorf("job %d (%s %s) is left processing after every node stopped", j.ID, j.Orchestration, j.Task)
+		}
+		if j.Kind == state.KindOrchestrationJob && j.Trigger == "schedule" {
+			if prev, ok := lastFire[j.Orchestration]; ok && j.CreatedAt.Sub(prev) < time.Second {
+				t.Errorf("%s fired twice for one instant: jobs created at %s and %s", j.Orchestration, prev, j.CreatedAt)
+			}
+			lastFire[j.Orchestration] = j.CreatedAt
+		}
+	}
+}
+
+func leadingNode(t *testing.T, st state.Store) string {
+	nodes, err := st.Nodes(context.Background())
+	if err != nil {
+		return ""
+	}
+	for _, n := range nodes {
+		if n.Leading && n.StoppedAt.IsZero() {
+			return n.Name
+		}
+	}
+	return ""
+}
+
+// checkNoOverlap reads the start and end stamps the tasks wrote: no two
+// runs of the shared configuration overlap. A run killed with its node
+// has no end; it counts as running until the kill.
+func checkNoOverlap(t *testing.T, path string, killedAt time.Time) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	type span struct {
+		job        string
+		start, end int64
+	}
+	spans := map[string]*span{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) != 3 {
+			t.Fatalf("bad stamp line %q", sc.Text())
+		}
+		ns, err := strconv.ParseInt(fields[2], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := spans[fields[0]]
+		if s == nil {
+			s = &span{job: fields[0]}
+			spans[fields[0]] = s
+		}
+		switch fields[1] {
+		case "start":
+			if s.start != 0 {
+				t.Errorf("task job %s started twice", s.job)
+			}
+			s.start = ns
+		case "end":
+			s.end = ns
+		}
+	}
+	var list []*span
+	for _, s := range spans {
+		if s.end == 0 {
+			s.end = killedAt.UnixNano()
+		}
+		list = append(list, s)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].start < list[j].start })
+	if len(list) < 3 {
+		t.Fatalf("only %d runs of the shared configuration were stamped", len(list))
+	}
+	for i := 1; i < len(list); i++ {
+		if list[i].start < list[i-1].end {
+			t.Errorf("task jobs %s and %s of one configuration overlap", list[i-1].job, list[i].job)
+		}
+	}
+}

@@ -1,0 +1,168 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/state"
+)
+
+// Node is one of several baton watch processes that share a state (a
+// PostgreSQL database). One leads: it holds the executor lease, so it
+// alone applies revisions, fires schedules and triggers and runs tasks;
+// the rules of a single machine hold because one dispatcher decides. The
+// others stand by, serve the API and take the lead when the leader is lost.
+type Node struct {
+	Name string
+	// Slots caps the task processes this node runs while it leads.
+	Slots int
+	// Heartbeat is how often the node records that it is alive (default
+	// 5 s); Standby how often a standby tries to take the lead (default
+	// 2 s).
+	Heartbeat time.Duration
+	Standby   time.Duration
+}
+
+func (n *Node) process() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("pid %d on %s", os.Getpid(), host)
+}
+
+// runNode leads when it can and stands by when another node leads, until
+// ctx ends. A lost lease (this node cut off from the database) stops its
+// tasks at once and makes it a standby again; it never exits for it.
+func (w *Controller) runNode(ctx context.Context) error {
+	n := w.Node
+	if n.Heartbeat <= 0 {
+		n.Heartbeat = 5 * time.Second
+	}
+	if n.Standby <= 0 {
+		n.Standby = 2 * time.Second
+	}
+	store := w.Reconciler.Store
+	beat := &nodeBeat{store: store, node: state.Node{Name: n.Name, Process: n.process(), Slots: n.Slots, StartedAt: w.Clock.Now()}, w: w}
+	beatCtx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
+	beatDone := make(chan struct{})
+	go func() { defer close(beatDone); beat.run(beatCtx, n.Heartbeat) }()
+	defer func() {
+		stopBeat()
+		<-beatDone
+		beat.stopped(context.WithoutCancel(ctx))
+	}()
+
+	standing := false
+	for {
+		lease, err := store.AcquireExecutor(ctx, fmt.Sprintf("node %s (%s)", n.Name, beat.node.Process))
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, state.ErrBusy):
+			if !standing {
+				w.Logger.Info("standing by: another node leads", "node", n.Name, "leader", err.Error())
+				standing = true
+			}
+			if !w.sleep(ctx, n.Standby) {
+				return nil
+			}
+			continue
+		case err != nil:
+			w.Logger.Error("cannot reach the state to take the lead; trying again", "node", n.Name, "error", err)
+			if !w.sleep(ctx, n.Standby) {
+				return nil
+			}
+			continue
+		}
+		standing = false
+		lost := beat.takeLead(ctx)
+		w.Logger.Info("leading", "node", n.Name, "previous_leader_lost", lost)
+		err = w.lead(ctx, executor.RunOptions{Grace: w.Grace, Lease: lease, LostNode: lost})
+		beat.leading.Store(false)
+		if relErr := lease.Release(); relErr != nil {
+			w.Logger.Debug("release the executor lease", "error", relErr)
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		if errors.Is(err, executor.ErrLeaseLost) {
+			w.Logger.Error("lost the lead: this node's tasks were stopped; standing by", "node", n.Name)
+			continue
+		}
+		return err
+	}
+}
+
+// sleep waits d on the controller's clock; false when ctx ended first.
+func (w *Controller) sleep(ctx context.Context, d time.Duration) bool {
+	t := w.Clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C():
+		return true
+	}
+}
+
+// nodeBeat records the node's heartbeat in the state.
+type nodeBeat struct {
+	store   state.Store
+	node    state.Node
+	leading atomic.Bool
+	w       *Controller
+}
+
+func (b *nodeBeat) record(ctx context.Context) {
+	n := b.node
+	n.Leading = b.leading.Load()
+	n.HeartbeatAt = b.w.Clock.Now()
+	if err := b.store.RecordNode(ctx, n); err != nil {
+		b.w.Logger.Warn("record the node's heartbeat", "node", n.Name, "error", err)
+	}
+}
+
+func (b *nodeBeat) run(ctx context.Context, every time.Duration) {
+	for {
+		b.record(ctx)
+		if !b.w.sleep(ctx, every) {
+			return
+		}
+	}
+}
+
+// takeLead marks this node leading and any other node that was leading as
+// not: it was lost, since this node could take the lease. It returns the
+// lost node's name ("" when there was none).
+func (b *nodeBeat) takeLead(ctx context.Context) string {
+	b.leading.Store(true)
+	lost := ""
+	nodes, err := b.store.Nodes(ctx)
+	if err != nil {
+		b.w.Logger.Warn("read the nodes", "error", err)
+	}
+	for _, other := range nodes {
+		if other.Leading && other.Name != b.node.Name {
+			lost = other.Name
+			other.Leading = false
+			if err := b.store.RecordNode(ctx, other); err != nil {
+				b.w.Logger.Warn("record that a node no longer leads", "node", other.Name, "error", err)
+			}
+		}
+	}
+	b.record(ctx)
+	return lost
+}
+
+// stopped records a clean stop, so baton nodes does not call it lost.
+func (b *nodeBeat) stopped(ctx context.Context) {
+	n := b.node
+	n.HeartbeatAt = b.w.Clock.Now()
+	n.StoppedAt = n.HeartbeatAt
+	if err := b.store.RecordNode(ctx, n); err != nil {
+		b.w.Logger.Warn("record the node's stop", "node", n.Name, "error", err)
+	}
+}
