@@ -11,6 +11,7 @@ import (
 
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/hcl"
+	"github.com/baton-dev/baton/redact"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
 )
@@ -106,7 +107,7 @@ func (r *Reconciler) PlanRevisions(ctx context.Context, base, head string) (*Pla
 	}
 	baseSpec, diags := hcl.Parse(baseSnap.Files)
 	if diags.HasErrors() {
-		return &Plan{FormatVersion: PlanFormatVersion, Source: r.Source.String(), Revision: baseSnap.Revision, Diagnostics: diags},
+		return &Plan{FormatVersion: PlanFormatVersion, Source: redact.URL(r.Source.String()), Revision: baseSnap.Revision, Diagnostics: diags},
 			fmt.Errorf("base revision %s: %w", ShortRef(baseSnap.Revision.Ref), ErrInvalidRevision)
 	}
 	baseObjs, err := baseSpec.Objects()
@@ -219,7 +220,7 @@ func (r *Reconciler) planUnchanged(ctx context.Context) (*Plan, error) {
 		return nil, nil
 	}
 	base := Revision{Ref: cur.Ref, Author: cur.Author, Message: cur.Message, CommittedAt: cur.CommittedAt}
-	return &Plan{FormatVersion: PlanFormatVersion, Source: r.Source.String(), Revision: rev, Base: &base,
+	return &Plan{FormatVersion: PlanFormatVersion, Source: redact.URL(r.Source.String()), Revision: rev, Base: &base,
 		Changes: []Change{}, Diagnostics: hcl.Diagnostics{}}, nil
 }
 
@@ -238,7 +239,7 @@ func (r *Reconciler) fetch(ctx context.Context) (Snapshot, error) {
 }
 
 func (r *Reconciler) planSnapshot(ctx context.Context, snap Snapshot, before []spec.Object) (*Plan, error) {
-	plan := &Plan{FormatVersion: PlanFormatVersion, Source: r.Source.String(), Revision: snap.Revision}
+	plan := &Plan{FormatVersion: PlanFormatVersion, Source: redact.URL(r.Source.String()), Revision: snap.Revision}
 	desired, diags := hcl.Parse(snap.Files)
 	plan.Diagnostics = diags
 	if plan.Diagnostics == nil {

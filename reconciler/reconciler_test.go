@@ -481,3 +481,29 @@ func TestPlanOfUnchangedDirectoryIsEmptyAndRecordsTheFetch(t *testing.T) {
 		t.Fatalf("last fetch %v, want %v", st.LastFetchAt, fake.Now().UTC())
 	}
 }
+
+// credentialedSource is a directory source named like a Git URL with a
+// token in it.
+type credentialedSource struct{ *DirSource }
+
+func (credentialedSource) String() string {
+	return "https://bot:SECRETTOKEN@git.example.com/data/pipelines.git?x=SECRETQUERY"
+}
+
+func TestPlanNamesTheSourceWithoutCredentials(t *testing.T) {
+	dir := t.TempDir()
+	writeTestFile(t, filepath.Join(dir, "a.hcl"), configs+orchestration("daily", "0 6 * * *"))
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	rec := &Reconciler{Source: credentialedSource{&DirSource{Dir: dir}}, Store: store, Clock: clock.NewFake(time.Date(2026, 11, 25, 5, 0, 0, 0, time.UTC))}
+	plan, err := rec.Plan(context.Background(), ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plan.Source, "SECRET") || !strings.Contains(plan.Source, "git.example.com/data/pipelines.git") {
+		t.Errorf("plan source = %q", plan.Source)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/baton-dev/baton/hcl"
+	"github.com/baton-dev/baton/terminal"
 )
 
 func newFmtCommand(g *globals) *cobra.Command {
@@ -39,7 +40,7 @@ are reported and left alone.`,
 					continue
 				}
 				changed++
-				fmt.Fprintln(g.stdout, f.Name)
+				fmt.Fprintln(g.stdout, terminal.Escape(f.Name))
 				if check {
 					continue
 				}

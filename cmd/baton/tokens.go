@@ -146,7 +146,7 @@ func newTokensRefreshCommand(g *globals) *cobra.Command {
 				if err != nil {
 					return &exitError{code: exitFailure, err: err}
 				}
-				fmt.Fprintf(g.stderr, "baton: orchestration %s now runs with token %s; jobs already running keep the old one until they end\n", orchestration, tok.ID)
+				fmt.Fprintf(g.stderr, "baton: orchestration %s now runs with token %s; jobs already running keep the old one until they end\n", terminal.Escape(orchestration), tok.ID)
 				return nil
 			})
 		},
