@@ -73,3 +73,12 @@ func TestDurationFromAnOlderStateIsClampedIntoRange(t *testing.T) {
 		t.Error("UnmarshalJSON accepted text that is no duration")
 	}
 }
+
+func TestEveryIntervalHasTheDurationRange(t *testing.T) {
+	if _, err := ParseCron("@every 2562047h"); err == nil || !strings.Contains(err.Error(), "0s to 3650d") {
+		t.Errorf("@every 2562047h: %v, want the range", err)
+	}
+	if _, err := ParseCron("@every 87600h"); err != nil {
+		t.Errorf("@every 87600h: %v", err)
+	}
+}

@@ -57,6 +57,11 @@ func ParseCron(expr string) (cron.Schedule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cron %q: %w", expr, err)
 	}
+	if every, ok := s.(cron.ConstantDelaySchedule); ok && every.Delay > MaxDuration {
+		// Fire times are counted in multiples of the interval; one this
+		// long wraps around.
+		return nil, fmt.Errorf("cron %q: the interval is too long; %s", expr, durationRange)
+	}
 	return s, nil
 }
 
