@@ -10,7 +10,8 @@ import (
 	"github.com/baton-dev/baton/spec"
 )
 
-// WriteJSON writes the plan in the stable JSON form of DESIGN section 7.
+// WriteJSON writes the plan in its stable JSON form (format_version 1:
+// fields are added, never renamed).
 func (p *Plan) WriteJSON(w io.Writer) error {
 	out := *p
 	if out.Changes == nil {

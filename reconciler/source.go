@@ -57,7 +57,8 @@ var ErrNoFiles = errors.New("no *.hcl files found")
 type Options struct {
 	// Location is a directory, a path to a Git repository, or a Git URL.
 	Location string
-	// Ref is a branch or tag of a Git source; empty means the remote's HEAD.
+	// Ref is the revision of a Git source: a branch or tag to follow, or a
+	// commit to pin (anything git rev-parse accepts); empty means HEAD.
 	Ref string
 	// Path is the subdirectory of a Git repository that holds the files.
 	Path string

@@ -123,3 +123,11 @@ func TestOverlapFromHistoryComparesTheIntervalWithTheP95(t *testing.T) {
 		t.Errorf("p95 of 20 values = %v, want the 19th", p)
 	}
 }
+
+func TestZoneShiftsReadAsHoursAndMinutes(t *testing.T) {
+	for d, want := range map[time.Duration]string{6 * time.Hour: "+6h", -5*time.Hour - 30*time.Minute: "-5h30m", 0: "+0h", 45 * time.Minute: "+45m"} {
+		if got := signed(d); got != want {
+			t.Errorf("signed(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

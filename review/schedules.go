@@ -275,9 +275,18 @@ func fire(t time.Time, zone string) string {
 	return fmt.Sprintf("%s (%s UTC)", t.In(mustZone(zone)).Format("Mon 2006-01-02 15:04 MST"), t.UTC().Format("15:04"))
 }
 
+// signed shows a zone shift as "+6h" or "-5h30m".
 func signed(d time.Duration) string {
-	if d >= 0 {
-		return "+" + d.String()
+	sign := "+"
+	if d < 0 {
+		sign, d = "-", -d
 	}
-	return d.String()
+	s := strings.TrimSuffix(d.String(), "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	if s == "" {
+		s = "0h"
+	}
+	return sign + s
 }
