@@ -261,3 +261,92 @@ func checkNoOverlap(t *testing.T, path string, killedAt time.Time) {
 		}
 	}
 }
+
+// TestNodeRidesOutADatabaseRestart: PostgreSQL restarting under a watcher
+// does not end it; it leads again when the database is back and its
+// schedule goes on.
+func TestNodeRidesOutADatabaseRestart(t *testing.T) {
+	cluster := pgtest.New(t)
+	dsn := cluster.NewDatabase(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	hcl := `
+configuration "tick" { command = ["true"] }
+orchestration "tick" {
+  schedule {
+    cron = "@every 1s"
+  }
+  phase "p" {
+    task "t" { configuration = "tick" }
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(src, "baton.hcl"), []byte(hcl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	baton := filepath.Join(dir, "baton")
+	if err := os.Symlink(self, baton); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(baton, "--state", dsn, "--data-dir", filepath.Join(dir, "data"), "--source", src, "watch", "--log-format", "json")
+	logPath := filepath.Join(dir, "watch.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	defer func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			t.Logf("log of the watcher:\n%s", b)
+		}
+	}()
+
+	ctx := context.Background()
+	succeededAfter := func(after time.Time) func() bool {
+		return func() bool {
+			st, err := postgres.Open(ctx, dsn)
+			if err != nil {
+				return false
+			}
+			defer st.Close()
+			jobs, err := st.ListJobs(ctx, state.JobFilter{Kind: state.KindOrchestrationJob, Statuses: []state.JobStatus{state.JobSuccess}, Limit: 1})
+			return err == nil && len(jobs) == 1 && jobs[0].CreatedAt.After(after)
+		}
+	}
+	waitfor.Cond(t, "a scheduled job to succeed", succeededAfter(time.Time{}))
+	if err := cluster.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := time.Now()
+	waitfor.Cond(t, "a scheduled job to succeed after the restart", succeededAfter(restarted))
+	select {
+	case err := <-exited:
+		t.Fatalf("the watcher exited when the database restarted: %v", err)
+	default:
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-exited; err != nil {
+		t.Errorf("the watcher ended with %v after SIGTERM, want a clean stop", err)
+	}
+	exited <- nil
+}

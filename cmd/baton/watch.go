@@ -91,6 +91,12 @@ them.`,
 				default:
 				}
 			})
+			if node == "" && g.stateIsURL() {
+				// A database is shared by nature: a watcher on one is a
+				// node, so that it rides out the database restarting
+				// instead of exiting.
+				node = defaultNodeName()
+			}
 			if node != "" {
 				if err := spec.CheckName(node); err != nil {
 					return &exitError{code: exitFailure, err: fmt.Errorf("--node %q: %w", terminal.Escape(node), err)}
@@ -166,6 +172,16 @@ them.`,
 	f.IntVar(&slots, "slots", 0, "at most this many task processes on this node (default: the project's max_parallel_jobs)")
 	f.StringVar(&urlFile, "api-url-file", "", "write the API's URL to this file once listening (useful with --listen 127.0.0.1:0)")
 	return cmd
+}
+
+// defaultNodeName is the host's name, or "node" when that is not a valid
+// name.
+func defaultNodeName() string {
+	host, err := os.Hostname()
+	if err != nil || spec.CheckName(host) != nil {
+		return "node"
+	}
+	return host
 }
 
 func forward(ctx context.Context, in <-chan os.Signal, out chan<- struct{}) {
