@@ -1,7 +1,7 @@
 # Targets used by developers and by .ci/run. `make test` is the one CI runs.
 GO ?= go
 
-.PHONY: all build test lint bench fmt reliability
+.PHONY: all build test lint bench fmt reliability multinode
 
 all: build
 
@@ -29,3 +29,11 @@ fmt:
 RELIABILITY_KILLS ?= 20
 reliability:
 	RELIABILITY_KILLS=$(RELIABILITY_KILLS) $(GO) test -tags reliability -run '^TestKillSoak$$' -count=1 -v -timeout 10m ./cmd/baton
+
+# The multi-node takeover scenario on PostgreSQL repeated MULTINODE_RUNS
+# times: three watchers, the leader killed with SIGKILL mid-task, a standby
+# takes over; invariants from the tasks' own timestamps. `make test` runs it
+# once; CI runs it this many times.
+MULTINODE_RUNS ?= 10
+multinode:
+	$(GO) test -run '^TestNodesAStandbyTakesOverWhenTheLeaderIsKilled$$' -count=$(MULTINODE_RUNS) -timeout 20m ./cmd/baton
