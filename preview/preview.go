@@ -29,6 +29,10 @@ type Orchestration struct {
 	Schedules   []Schedule    `json:"schedules"`
 	Trigger     *Trigger      `json:"trigger,omitempty"`
 	Notify      []spec.Notify `json:"notify,omitempty"`
+	// LongRunning and WaitingTooLong are the notification thresholds in
+	// force (the defaults when the orchestration sets none).
+	LongRunning    string `json:"long_running"`
+	WaitingTooLong string `json:"waiting_too_long"`
 }
 
 // Phase is a phase with its tasks, in order.
@@ -90,7 +94,14 @@ func Show(ctx context.Context, ex *executor.Executor, name string, now time.Time
 	}
 	o := find(s, name)
 	out := Orchestration{Name: o.Name, Description: o.Description, Revision: revision, OnOverlap: string(o.OnOverlap),
-		Phases: run.Phases, Schedules: []Schedule{}, Notify: o.Notify}
+		Phases: run.Phases, Schedules: []Schedule{}, Notify: o.Notify,
+		LongRunning: spec.DefaultLongRunning.String(), WaitingTooLong: spec.DefaultWaitingTooLong.String()}
+	if !o.LongRunning.IsZero() {
+		out.LongRunning = o.LongRunning.String()
+	}
+	if o.WaitingTooLong > 0 {
+		out.WaitingTooLong = o.WaitingTooLong.String()
+	}
 	projectZone := ""
 	if s.Project != nil {
 		projectZone = s.Project.Timezone

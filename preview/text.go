@@ -38,6 +38,7 @@ func (o Orchestration) WriteText(w io.Writer) {
 	} else {
 		p.line("trigger: none")
 	}
+	p.line("notification thresholds: long_running %s, waiting_too_long %s", o.LongRunning, o.WaitingTooLong)
 	for _, n := range o.Notify {
 		events := make([]string, len(n.On))
 		for i, e := range n.On {
