@@ -362,3 +362,30 @@ func TestNextCrossesTheLastDayOfALeapYearPastTheZoneTable(t *testing.T) {
 		})
 	}
 }
+
+// The cases of the report: a range in the hour fires at 02:00 CEST only,
+// not again at 02:00 CET; a range of minutes in a skipped hour fires once,
+// right after the jump.
+func TestRangesAndStepsAreFixedTimeAsInISCCron(t *testing.T) {
+	for _, tc := range []struct {
+		expr, from, to string
+		want           []string
+	}{
+		{"0 2-4 31 10 *", "2027-10-30T12:00:00Z", "2027-11-01T00:00:00Z",
+			[]string{"2027-10-31T00:00:00Z", "2027-10-31T02:00:00Z", "2027-10-31T03:00:00Z"}},
+		{"5-10 2 28 3 *", "2027-03-27T12:00:00Z", "2027-03-29T00:00:00Z", []string{"2027-03-28T01:00:00Z"}},
+		{"0-59/15 2 28 3 *", "2027-03-27T12:00:00Z", "2027-03-29T00:00:00Z", []string{"2027-03-28T01:00:00Z"}},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			got := fires(mustParse(t, tc.expr, "Europe/Prague"), utc(tc.from), utc(tc.to))
+			if len(got) != len(tc.want) {
+				t.Fatalf("fires = %v, want %v", got, tc.want)
+			}
+			for i, w := range tc.want {
+				if !got[i].Equal(utc(w)) {
+					t.Errorf("fire %d = %v, want %s", i, got[i], w)
+				}
+			}
+		})
+	}
+}
