@@ -126,3 +126,19 @@ func TestJSONBodyWithTrailingDataIsRefused(t *testing.T) {
 		t.Errorf("a valid body with a trailing newline: status %d: %s", resp.StatusCode, out)
 	}
 }
+
+func TestTokenLabelsMustBePrintableAndShort(t *testing.T) {
+	r := newRig(t)
+	for _, body := range []map[string]any{
+		{"description": "ci\x1b]0;owned\x07", "scopes": []string{ScopeJobsRead}},
+		{"description": "ci", "owner": strings.Repeat("o", 60*1024), "scopes": []string{ScopeJobsRead}},
+		{"description": "ci", "scopes": []string{ScopeJobsRead}, "orchestrations": []string{"a\nb"}},
+	} {
+		if code, out := r.do("POST", "/v1/tokens", r.admin, body); code != http.StatusBadRequest {
+			t.Errorf("token %v: status %d, want 400: %.200s", body["description"], code, out)
+		}
+	}
+	if code, out := r.do("POST", "/v1/tokens", r.admin, map[string]any{"description": "CI – nightly (Přehled)", "owner": "dana@example.com", "scopes": []string{ScopeJobsRead}}); code != http.StatusCreated {
+		t.Errorf("a plain token: status %d: %s", code, out)
+	}
+}

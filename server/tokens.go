@@ -17,6 +17,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/spec"
@@ -87,6 +89,23 @@ func LoadKey(getenv func(string) string, path string) ([]byte, error) {
 	return key, nil
 }
 
+// maxLabel is the longest description or owner a token may have.
+const maxLabel = 200
+
+// checkLabel refuses a description or owner that is too long or holds
+// characters that are not printable: they are shown in terminals.
+func checkLabel(s string) error {
+	if n := utf8.RuneCountInString(s); n > maxLabel {
+		return fmt.Errorf("it has %d characters; at most %d", n, maxLabel)
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) || r == utf8.RuneError {
+			return fmt.Errorf("character U+%04X is not printable; use plain text", r)
+		}
+	}
+	return nil
+}
+
 // Hash is what the state keeps of a secret. Secrets are 192-bit random (or
 // HMAC-derived) strings, so a plain SHA-256 is enough.
 func Hash(secret string) string {
@@ -110,6 +129,16 @@ func (t *Tokens) Create(ctx context.Context, tok state.Token) (string, state.Tok
 	for _, s := range tok.Scopes {
 		if !slices.Contains(Scopes, s) {
 			return "", state.Token{}, fmt.Errorf("unknown scope %q; scopes are %s", s, strings.Join(Scopes, ", "))
+		}
+	}
+	for what, text := range map[string]string{"description": tok.Description, "owner": tok.Owner} {
+		if err := checkLabel(text); err != nil {
+			return "", state.Token{}, fmt.Errorf("token %s: %w", what, err)
+		}
+	}
+	for _, name := range tok.Orchestrations {
+		if err := spec.CheckName(name); err != nil {
+			return "", state.Token{}, fmt.Errorf("token orchestration %q: %w", name, err)
 		}
 	}
 	tok.ID = "tok_" + randomString(6)

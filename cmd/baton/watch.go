@@ -26,15 +26,16 @@ import (
 
 func newWatchCommand(g *globals) *cobra.Command {
 	var (
-		interval      time.Duration
-		grace         time.Duration
-		logFormat     string
-		listen        string
-		urlFile       string
-		publicMetrics bool
-		staleAfter    time.Duration
-		node          string
-		slots         int
+		interval       time.Duration
+		grace          time.Duration
+		logFormat      string
+		listen         string
+		urlFile        string
+		publicMetrics  bool
+		connsPerClient int
+		staleAfter     time.Duration
+		node           string
+		slots          int
 	)
 	cmd := &cobra.Command{
 		Use:   "watch",
@@ -126,7 +127,7 @@ them.`,
 				background.Add(1)
 				go func() {
 					defer background.Done()
-					if err := srv.Serve(server.LimitPerClient(listener, server.DefaultMaxConnsPerClient)); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					if err := srv.Serve(server.LimitPerClient(listener, connsPerClient)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 						logger.Error("API server", "error", err)
 					}
 				}()
@@ -167,6 +168,7 @@ them.`,
 	f.StringVar(&logFormat, "log-format", "", "log format: text or json (default: text on a terminal, json otherwise)")
 	f.StringVar(&listen, "listen", "", "serve the HTTP API on this address, e.g. 127.0.0.1:8080; a bare :PORT means 127.0.0.1 (default: off)")
 	f.BoolVar(&publicMetrics, "public-metrics", false, "serve /metrics without a token")
+	f.IntVar(&connsPerClient, "max-conns-per-client", server.DefaultMaxConnsPerClient, "connections one client address may hold open to the API at once (raise it behind a reverse proxy)")
 	f.DurationVar(&staleAfter, "stale-after", 0, "how long fetching the source may fail before /readyz answers 503 (default: at the first failed fetch)")
 	f.StringVar(&node, "node", "", "run as this node of several watchers sharing one state: it stands by while another node leads and takes over when that one is lost")
 	f.IntVar(&slots, "slots", 0, "at most this many task processes on this node (default: the project's max_parallel_jobs)")
