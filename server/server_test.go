@@ -465,3 +465,24 @@ func TestMetricsCountTriggerLoops(t *testing.T) {
 		t.Errorf("metrics: %d\n%s", code, body)
 	}
 }
+
+// Cancelling a task job's id through the API is refused with the id of its
+// orchestration job, instead of cancelling nothing.
+func TestAPICancelOfATaskJobNamesItsOrchestrationJob(t *testing.T) {
+	r := newRig(t)
+	run := r.token(state.Token{Description: "ci", Scopes: []string{ScopeRun, ScopeJobsRead}})
+	code, body := r.do("POST", "/v1/orchestrations/ok/jobs", run, map[string]any{})
+	if code != 201 {
+		t.Fatalf("trigger: %d %s", code, body)
+	}
+	var job state.Job
+	_ = json.Unmarshal(body, &job)
+	task := job.Tasks[0].ID
+	code, body = r.do("POST", fmt.Sprintf("/v1/jobs/%d/cancel", task), run, nil)
+	if code != 409 || !strings.Contains(string(body), fmt.Sprintf("of job %d", job.ID)) || !strings.Contains(string(body), fmt.Sprintf("cancel job %d", job.ID)) {
+		t.Errorf("cancel of task %d: %d %s, want 409 naming job %d", task, code, body, job.ID)
+	}
+	if code, body = r.do("GET", fmt.Sprintf("/v1/jobs/%d", job.ID), run, nil); code != 200 || strings.Contains(string(body), `"cancelled"`) {
+		t.Errorf("the job was cancelled: %d %s", code, body)
+	}
+}
