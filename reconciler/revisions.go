@@ -100,7 +100,18 @@ func (g *GitSource) resolve(ctx context.Context, repo *git.Repository, rev strin
 		if h, err := resolveIn(repo, rev); err == nil {
 			return h, nil
 		}
-		return plumbing.ZeroHash, fmt.Errorf("revision %q not found in %s (%w): give a branch, a tag, a commit hash or HEAD~N", rev, g.url, ErrRevisionNotFound)
+		if strings.HasPrefix(rev, "refs/") && !pinned(rev) {
+			// A ref outside branches and tags, such as a pull request's
+			// refs/pull/1/merge: fetch it by its full name.
+			spec := config.RefSpec("+" + rev + ":" + rev)
+			err := repo.FetchContext(ctx, &git.FetchOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{spec}, Auth: g.auth, Force: true, Tags: git.NoTags})
+			if err == nil || errors.Is(err, git.NoErrAlreadyUpToDate) {
+				if h, err := resolveIn(repo, rev); err == nil {
+					return h, nil
+				}
+			}
+		}
+		return plumbing.ZeroHash, fmt.Errorf("revision %q not found in %s (%w): give a branch, a tag, a full ref name, a commit hash or HEAD~N", rev, g.url, ErrRevisionNotFound)
 	}
 	if h, err := resolveIn(repo, rev); err == nil {
 		return h, nil

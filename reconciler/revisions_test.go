@@ -19,6 +19,7 @@ func threeCommits(t *testing.T) (repo *gitrepotest.Repo, a, b, c string) {
 	gitrepotest.Git(t, repo.Dir, "tag", "v1", a)
 	b = repo.Commit("B", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 7 * * *")})
 	gitrepotest.Git(t, repo.Dir, "branch", "feature", b)
+	gitrepotest.Git(t, repo.Dir, "update-ref", "refs/pull/1/head", b)
 	c = repo.Commit("C", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 8 * * *")})
 	return repo, a, b, c
 }
@@ -37,6 +38,7 @@ func TestRevisionsAcceptWhatGitRevParseAccepts(t *testing.T) {
 		}},
 		{"remote", "file://" + repo.Dir, map[string]string{
 			"main": c, "origin/main": c, "v1": a, "feature": b, "origin/feature": b, a: a, b[:7]: b, "main~1": b, "origin/main~2": a,
+			"refs/pull/1/head": b,
 		}},
 	} {
 		t.Run(where.name, func(t *testing.T) {
