@@ -97,6 +97,14 @@ func (g *GitSource) resolve(ctx context.Context, repo *git.Repository, rev strin
 		if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
 			return plumbing.ZeroHash, fmt.Errorf("fetch %s: %w", g.url, explainTransport(err, g.url))
 		}
+		if rest, ok := strings.CutPrefix(rev, "HEAD"); ok {
+			// The remote's HEAD, not the cache's: its default branch.
+			branch, err := g.remoteHead(ctx, repo)
+			if err != nil {
+				return plumbing.ZeroHash, err
+			}
+			rev = "refs/remotes/origin/" + branch + rest
+		}
 		if h, err := resolveIn(repo, rev); err == nil {
 			return h, nil
 		}
@@ -195,4 +203,24 @@ func (g *GitSource) fetchByName(ctx context.Context, repo *git.Repository, rev s
 		return explainTransport(err, originURL)
 	}
 	return nil
+}
+
+// remoteHead names the branch the remote's HEAD points at.
+func (g *GitSource) remoteHead(ctx context.Context, repo *git.Repository) (string, error) {
+	remote, err := repo.Remote("origin")
+	if err != nil {
+		return "", fmt.Errorf("Git cache %s: %w", g.cacheDir, err)
+	}
+	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: g.auth})
+	if err != nil {
+		return "", fmt.Errorf("list refs of %s: %w", g.url, explainTransport(err, g.url))
+	}
+	name, _, err := (&GitSource{url: g.url}).pick(refs)
+	if err != nil {
+		return "", err
+	}
+	if !name.IsBranch() {
+		return "", fmt.Errorf("the HEAD of %s is not a branch; name the revision", g.url)
+	}
+	return name.Short(), nil
 }

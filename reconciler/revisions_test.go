@@ -38,7 +38,7 @@ func TestRevisionsAcceptWhatGitRevParseAccepts(t *testing.T) {
 		}},
 		{"remote", "file://" + repo.Dir, map[string]string{
 			"main": c, "origin/main": c, "v1": a, "feature": b, "origin/feature": b, a: a, b[:7]: b, "main~1": b, "origin/main~2": a,
-			"refs/pull/1/head": b,
+			"refs/pull/1/head": b, "HEAD": c, "HEAD~1": b,
 		}},
 	} {
 		t.Run(where.name, func(t *testing.T) {
