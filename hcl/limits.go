@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/baton-dev/baton/spec"
 )
@@ -85,17 +87,16 @@ type frame struct {
 // heredocs, template interpolations and directives) but no grammar: it
 // may overestimate the depth of odd expressions, never underestimate it.
 type depthScanner struct {
-	src       []byte
-	i         int
-	line, col int
-	stack     []frame
-	ops       int // sum of the frames' ops
+	src   []byte
+	i     int
+	stack []frame
+	ops   int // sum of the frames' ops
 }
 
 // tooDeep returns the line and column where the nesting of src first gets
 // deeper than MaxDepth.
 func tooDeep(src []byte) (line, col int, found bool) {
-	s := &depthScanner{src: src, line: 1, col: 1, stack: []frame{{}}}
+	s := &depthScanner{src: src, stack: []frame{{}}}
 	return s.run()
 }
 
@@ -105,18 +106,30 @@ func (s *depthScanner) top() *frame { return &s.stack[len(s.stack)-1] }
 
 func (s *depthScanner) deep() bool { return len(s.stack)-1+s.ops > MaxDepth }
 
-// advance moves past n bytes, keeping line and column (in characters).
-func (s *depthScanner) advance(n int) {
-	for ; n > 0 && s.i < len(s.src); n-- {
-		c := s.src[s.i]
-		s.i++
-		switch {
-		case c == '\n':
-			s.line, s.col = s.line+1, 1
-		case c&0xC0 != 0x80: // not a UTF-8 continuation byte
-			s.col++
-		}
+// advance moves past n bytes.
+func (s *depthScanner) advance(n int) { s.i = min(s.i+n, len(s.src)) }
+
+// position is the line and column (in characters) of byte offset off; it is
+// computed only for the one place reported.
+func position(src []byte, off int) (line, col int) {
+	line = 1 + bytes.Count(src[:off], []byte("\n"))
+	start := bytes.LastIndexByte(src[:off], '\n') + 1
+	return line, 1 + utf8.RuneCount(src[start:off])
+}
+
+// plainExpr and plainTemplate mark the bytes that mean nothing to the
+// scanner in expressions and in templates, so that runs of them are
+// skipped at once.
+var (
+	plainExpr     = plainExcept("#/*\"<{[()]}, \n!-+%>&|?")
+	plainTemplate = plainExcept("\\\"\n$%")
+)
+
+func plainExcept(special string) (set [256]bool) {
+	for c := range set {
+		set[c] = strings.IndexByte(special, byte(c)) < 0
 	}
+	return set
 }
 
 func (s *depthScanner) at(off int) byte {
@@ -154,14 +167,29 @@ func (s *depthScanner) resetOps() {
 
 func (s *depthScanner) run() (int, int, bool) {
 	for s.i < len(s.src) {
-		line, col := s.line, s.col
+		at := s.i
 		var deep bool
 		if f := s.top(); f.kind == 'q' || f.kind == 'h' {
+			for s.i < len(s.src) && plainTemplate[s.src[s.i]] && !(f.kind == 'h' && s.atLineStart()) {
+				s.i++
+			}
+			if s.i == len(s.src) {
+				break
+			}
+			at = s.i
 			deep = s.template(f)
 		} else {
+			for s.i < len(s.src) && plainExpr[s.src[s.i]] {
+				s.i++
+			}
+			if s.i == len(s.src) {
+				break
+			}
+			at = s.i
 			deep = s.expression()
 		}
 		if deep {
+			line, col := position(s.src, at)
 			return line, col, true
 		}
 	}
@@ -203,7 +231,7 @@ func (s *depthScanner) expression() bool {
 			s.resetOps()
 		}
 		s.advance(1)
-	case bytes.IndexByte([]byte("!-+*/%<>&|?"), c) >= 0:
+	case c == '!' || c == '-' || c == '+' || c == '*' || c == '/' || c == '%' || c == '<' || c == '>' || c == '&' || c == '|' || c == '?':
 		s.advance(1)
 		return s.addOps(1)
 	default:
