@@ -270,7 +270,11 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error
 	stopBeat, beating := make(chan struct{}), make(chan struct{})
 	go func() { defer close(beating); e.heartbeat(stopBeat) }()
 	defer func() { close(stopBeat); <-beating }()
-	return d.loop(ctx, wake, opts)
+	ended, err := d.loop(ctx, wake, opts)
+	if err == nil && errors.Is(context.Cause(ctx), ErrLeaseLost) {
+		err = ErrLeaseLost
+	}
+	return ended, err
 }
 
 // ErrLeaseLost ends Run when the executor lease was lost (a node cut off
