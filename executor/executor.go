@@ -198,9 +198,6 @@ func (e *Executor) settleCancelled(ctx context.Context) error {
 	return d.flush(ctx)
 }
 
-// Executing reports whether Run executes jobs in this process now.
-func (e *Executor) Executing() bool { return e.active.Load() }
-
 // RunOptions say how long Run runs.
 type RunOptions struct {
 	// UntilIdle makes Run return once no job is queued or running.
@@ -235,7 +232,7 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error
 	lease := opts.Lease
 	if lease == nil {
 		var err error
-		if lease, err = e.store.AcquireExecutor(ctx, holder()); err != nil {
+		if lease, err = e.acquire(ctx); err != nil {
 			return nil, err
 		}
 		defer releaseLease(lease, e.cfg.Logger)

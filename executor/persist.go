@@ -81,3 +81,46 @@ func (e *Executor) storeRetrying(stop context.Context, what string, write func(c
 	}
 	return nil
 }
+
+// busyFor is how long Run tries again for a lease another process holds.
+const busyFor = time.Second
+
+// acquire takes the executor lease. A process that only looks whether an
+// executor runs (baton run --detach, a cancel) holds the lease for an
+// instant; a busy lease is tried again for a moment so that such a look
+// never makes an executor that starts meanwhile fail.
+func (e *Executor) acquire(ctx context.Context) (state.Lease, error) {
+	return retryBusy(ctx, func() (state.Lease, error) { return e.store.AcquireExecutor(ctx, holder()) })
+}
+
+// LeaseHeld reports whether another process executes jobs of the state. A
+// lease that is held is looked at again for a moment, for the same reason
+// as in Run: another process may only be looking too.
+func LeaseHeld(ctx context.Context, st state.ExecutorStore) (bool, error) {
+	_, err := retryBusy(ctx, func() (struct{}, error) {
+		running, err := st.ExecutorRunning(ctx)
+		if err == nil && running {
+			err = ErrBusy
+		}
+		return struct{}{}, err
+	})
+	if errors.Is(err, ErrBusy) {
+		return true, nil
+	}
+	return false, err
+}
+
+// retryBusy calls try until it does not fail with ErrBusy, for at most
+// busyFor.
+func retryBusy[T any](ctx context.Context, try func() (T, error)) (T, error) {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval = 10 * time.Millisecond
+	b.MaxInterval = 200 * time.Millisecond
+	return backoff.Retry(ctx, func() (T, error) {
+		v, err := try()
+		if err != nil && !errors.Is(err, ErrBusy) {
+			return v, backoff.Permanent(err)
+		}
+		return v, err
+	}, backoff.WithBackOff(b), backoff.WithMaxElapsedTime(busyFor))
+}

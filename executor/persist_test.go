@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -102,5 +103,75 @@ func TestTaskOutcomeIsStoredOnceAFullDiskHasRoomAgain(t *testing.T) {
 	}
 	if err := e.exec.StateWritable(); err != nil {
 		t.Errorf("StateWritable = %v after the disk had room again", err)
+	}
+}
+
+// triedLease reports every attempt to take the executor lease.
+type triedLease struct {
+	state.Store
+	tried chan error
+}
+
+func (s *triedLease) AcquireExecutor(ctx context.Context, holder string) (state.Lease, error) {
+	l, err := s.Store.AcquireExecutor(ctx, holder)
+	select {
+	case s.tried <- err:
+	default:
+	}
+	return l, err
+}
+
+func TestExecutorStartsWhileAnotherProcessLooksAtTheLease(t *testing.T) {
+	var probe *triedLease
+	e := newEnv(t, `
+configuration "c" { command = ["true"] }
+orchestration "o" {
+  phase "p" {
+    task "t" { configuration = "c" }
+  }
+}`, func(c *Config) {
+		probe = &triedLease{Store: c.Store, tried: make(chan error, 1)}
+		c.Store = probe
+	})
+	j := e.submit(Request{Orchestration: "o"})
+	// Like baton run --detach asking whether an executor runs.
+	look, err := e.store.AcquireExecutor(context.Background(), "a look")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.exec.Run(context.Background(), RunOptions{UntilIdle: true})
+		done <- err
+	}()
+	if err := <-probe.tried; !errors.Is(err, ErrBusy) {
+		t.Fatalf("first attempt = %v, want busy", err)
+	}
+	if err := look.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v, want it to take the lease once the look is over", err)
+	}
+	if got := e.job(j.ID); got.Status != state.JobSuccess {
+		t.Errorf("job = %s, want success", got.Status)
+	}
+}
+
+func TestLeaseHeldLooksAgainBeforeItSaysAnotherProcessExecutes(t *testing.T) {
+	e := newEnv(t, `configuration "c" { command = ["true"] }`)
+	ctx := context.Background()
+	held, err := e.store.AcquireExecutor(ctx, "an executor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if busy, err := LeaseHeld(ctx, e.store); err != nil || !busy {
+		t.Errorf("LeaseHeld = %v, %v while an executor holds the lease; want true", busy, err)
+	}
+	if err := held.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if busy, err := LeaseHeld(ctx, e.store); err != nil || busy {
+		t.Errorf("LeaseHeld = %v, %v with no executor; want false", busy, err)
 	}
 }

@@ -143,7 +143,7 @@ func (g *globals) executeAndFollow(ctx context.Context, st state.Store, ex *exec
 	if err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}
-	if ex.Executing() {
+	if ex.Running() {
 		fmt.Fprintf(g.stderr, "baton: job %d ended; this process still executes jobs that other baton runs queued and exits once none is left (Ctrl-C terminates them)\n", id)
 	}
 	<-run.done
@@ -231,7 +231,7 @@ func follow(ctx context.Context, st state.Store, ex *executor.Executor, id state
 			continue
 		case <-done:
 			wait.Stop()
-			if !ex.Executing() {
+			if !ex.Running() {
 				return job, errStoppedFollowing
 			}
 			done = nil // the executor here terminates the job's tasks

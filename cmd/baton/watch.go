@@ -102,7 +102,7 @@ them.`,
 				if err := spec.CheckName(node); err != nil {
 					return &exitError{code: exitFailure, err: fmt.Errorf("--node %q: %w", terminal.Escape(node), err)}
 				}
-			} else if running, err := rec.Store.ExecutorRunning(ctx); err != nil {
+			} else if running, err := executor.LeaseHeld(ctx, rec.Store); err != nil {
 				return &exitError{code: exitFailure, err: err}
 			} else if running {
 				return &exitError{code: exitFailure, err: fmt.Errorf("%w; stop it before starting baton watch, or give each watcher its own --node to share the state", executor.ErrBusy)}
