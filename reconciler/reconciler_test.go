@@ -507,3 +507,22 @@ func TestPlanNamesTheSourceWithoutCredentials(t *testing.T) {
 		t.Errorf("plan source = %q", plan.Source)
 	}
 }
+
+func TestPlanTextEscapesWhatTheRepositoryHolds(t *testing.T) {
+	f := newFixture(t)
+	f.repo.Commit("change\x1b]0;owned\x07 \x1b[2J", map[string]string{"orchestrations/daily.hcl": orchestration("daily", "0 9 * * *")})
+	plan, err := f.rec.Plan(context.Background(), ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := plan.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(b.String(), "\x1b\x07") {
+		t.Errorf("plan text holds raw control characters:\n%q", b.String())
+	}
+	if !strings.Contains(b.String(), `change\x1b]0;owned\a`) {
+		t.Errorf("plan text does not show the message escaped:\n%s", b.String())
+	}
+}

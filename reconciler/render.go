@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/baton-dev/baton/spec"
+	"github.com/baton-dev/baton/terminal"
 )
 
 // WriteJSON writes the plan in its stable JSON form (format_version 1:
@@ -50,7 +51,9 @@ func (p *Plan) WriteText(w io.Writer) error {
 		writeChanges(&b, p.Changes)
 		fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to delete.\n", c, u, d)
 	}
-	_, err := io.WriteString(w, b.String())
+	// Commit messages, authors and values come from the repository: they
+	// reach a terminal with their control characters escaped.
+	_, err := io.WriteString(w, terminal.EscapeLines(b.String()))
 	return err
 }
 

@@ -79,3 +79,21 @@ func describeRune(r rune) string {
 	}
 	return fmt.Sprintf("U+%04X", r)
 }
+
+// MaxDescriptionLength is the most characters a description may have.
+const MaxDescriptionLength = 1000
+
+// CheckDescription reports a description that is too long or holds
+// characters that are not printable (control and invisible formatting
+// characters), or nil.
+func CheckDescription(s string) error {
+	if n := utf8.RuneCountInString(s); n > MaxDescriptionLength {
+		return fmt.Errorf("it has %d characters; at most %d", n, MaxDescriptionLength)
+	}
+	for i, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			return fmt.Errorf("character %s at byte %d is not printable; write plain text on one line", describeRune(r), i)
+		}
+	}
+	return nil
+}

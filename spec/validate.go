@@ -250,6 +250,9 @@ func (v *validator) notification(n *Notification) {
 
 func (v *validator) orchestration(o *Orchestration, configurations map[string]*Configuration, orchestrations map[string]*Orchestration, channels map[string]*Notification) {
 	what := "orchestration " + quote(o.Name)
+	if err := CheckDescription(o.Description); err != nil {
+		v.errorf(o.FieldPos("description"), "shorten it or remove the control characters", "%s: description is not valid: %v", what, err)
+	}
 	if o.OnOverlap != "" && o.OnOverlap != OverlapQueue && o.OnOverlap != OverlapSkip {
 		v.errorf(o.FieldPos("on_overlap"), `use "queue" or "skip"`, "%s: on_overlap %q is not valid", what, o.OnOverlap)
 	}

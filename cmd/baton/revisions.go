@@ -56,7 +56,7 @@ func newRevisionsCommand(g *globals) *cobra.Command {
 					return err
 				}
 				if status.RefusedReason != "" {
-					fmt.Fprintf(g.stderr, "baton: revision %s was refused at %s: %s\n", shortRevision(status.AttemptRef), status.AttemptAt.Format(time.RFC3339), status.RefusedReason)
+					fmt.Fprintf(g.stderr, "baton: revision %s was refused at %s: %s\n", shortRevision(status.AttemptRef), status.AttemptAt.Format(time.RFC3339), terminal.EscapeLines(status.RefusedReason))
 				}
 				// The same words as /readyz and the web UI's banner.
 				if p, bad := health.SourceProblem(status, time.Now(), staleAfter); bad {

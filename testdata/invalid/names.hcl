@@ -20,3 +20,10 @@ orchestration " padded" {
     task "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" { configuration = "c" }
   }
 }
+
+orchestration "described" {
+  description = "line one\nFORGED\u001b[2J"
+  phase "p" {
+    task "t" { configuration = "c" }
+  }
+}
