@@ -77,6 +77,7 @@ type taskResult struct {
 // execute runs one task process to its end and says how it ended.
 func (e *Executor) execute(ctx context.Context, t taskStart) taskResult {
 	res := taskResult{jobID: t.job.ID}
+	defer e.keepLog(t.job.ID)
 	fail := func(format string, args ...any) taskResult {
 		res.status, res.message = state.JobError, "error: "+fmt.Sprintf(format, args...)
 		return res
@@ -153,6 +154,28 @@ func (e *Executor) execute(ctx context.Context, t taskStart) taskResult {
 		res.status, res.message = state.JobError, fmt.Sprintf("error: exit code %d", x.code)
 	}
 	return res
+}
+
+// keepLogTimeout bounds how long keeping a log in the state may delay the
+// outcome of its task; a log that could not be kept stays in its file.
+const keepLogTimeout = 10 * time.Second
+
+// keepLog copies a finished task's log into a state that keeps logs (one
+// shared by several machines), so that any node can print it.
+func (e *Executor) keepLog(id state.JobID) {
+	logs, ok := e.store.(state.LogStore)
+	if !ok {
+		return
+	}
+	b, err := os.ReadFile(e.logPath(id))
+	if err != nil {
+		return // the task never started: there is no log
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), keepLogTimeout)
+	defer cancel()
+	if err := logs.StoreLog(ctx, id, b); err != nil {
+		e.cfg.Logger.Warn("keep the task's log in the state; it stays in its file on this node only", "job", id, "file", e.logPath(id), "error", err)
+	}
 }
 
 // logPath is where a task job's output goes: next to, not inside, its data

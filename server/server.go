@@ -367,12 +367,28 @@ func (s *Server) jobLogs(w http.ResponseWriter, r *http.Request, tok state.Token
 		}
 		f, err := os.Open(t.LogPath)
 		if err != nil {
+			if os.IsNotExist(err) && t.Status.Terminal() {
+				s.writeKeptLog(r, w, t)
+			}
 			continue
 		}
 		fmt.Fprintf(w, "==> %s/%s (job %d, %s) <==\n", t.Phase, t.Task, t.ID, t.Status)
 		_, _ = io.Copy(w, f)
 		f.Close()
 	}
+}
+
+// writeKeptLog writes the log a shared state kept of a task that ran on
+// another node, or says where it is when the state keeps none.
+func (s *Server) writeKeptLog(r *http.Request, w io.Writer, t state.Job) {
+	fmt.Fprintf(w, "==> %s/%s (job %d, %s) <==\n", t.Phase, t.Task, t.ID, t.Status)
+	if logs, ok := s.Store.(state.LogStore); ok {
+		if b, kept, err := logs.Log(r.Context(), t.ID); err == nil && kept {
+			_, _ = w.Write(b)
+			return
+		}
+	}
+	fmt.Fprintf(w, "baton: the log of job %d is not on this node; read it on the node that ran the task\n", t.ID)
 }
 
 func (s *Server) retryJob(w http.ResponseWriter, r *http.Request, tok state.Token) {

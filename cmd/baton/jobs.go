@@ -220,6 +220,21 @@ func newJobsLogsCommand(g *globals) *cobra.Command {
 	return cmd
 }
 
+// printKeptLog prints the log a shared state kept of a task that ran on
+// another machine, or says where it is when the state keeps none.
+func printKeptLog(ctx context.Context, w io.Writer, st state.Store, t state.Job, header bool) {
+	if header {
+		fmt.Fprintf(w, "==> %s/%s (job %d, %s) <==\n", terminal.Escape(t.Phase), terminal.Escape(t.Task), t.ID, t.Status)
+	}
+	if logs, ok := st.(state.LogStore); ok {
+		if b, kept, err := logs.Log(ctx, t.ID); err == nil && kept {
+			_, _ = w.Write(b)
+			return
+		}
+	}
+	fmt.Fprintf(w, "baton: the log of job %d is not on this machine (%s): read it on the node that ran the task\n", t.ID, terminal.Escape(t.LogPath))
+}
+
 // printLogs prints each task's log under a header; with follow it prints
 // what the tasks write until the job ends.
 func printLogs(ctx context.Context, w io.Writer, st state.Store, job state.Job, followLogs bool) error {
@@ -236,6 +251,11 @@ func printLogs(ctx context.Context, w io.Writer, st state.Store, job state.Job, 
 			}
 			f, err := os.Open(t.LogPath)
 			if err != nil {
+				if !headed[t.ID] && t.Status.Terminal() && os.IsNotExist(err) {
+					// Ran on another node: print the log the state kept.
+					printKeptLog(ctx, w, st, t, len(tasks) > 1)
+					headed[t.ID] = true
+				}
 				continue // not started yet
 			}
 			if !headed[t.ID] && len(tasks) > 1 {
