@@ -30,10 +30,13 @@ func TestRecoveryEndsWhatWasRunningAtTheLastHeartbeatNotAtRestart(t *testing.T) 
 	for _, tc := range []struct {
 		name     string
 		beat     *time.Time
+		lostNode string
 		wantEnds time.Time
 	}{
-		{"heartbeat known", &lastBeat, lastBeat},
-		{"no heartbeat", nil, restart},
+		{"heartbeat known", &lastBeat, "", lastBeat},
+		{"no heartbeat", nil, "", restart},
+		// The heartbeat file is this node's own, not the lost node's.
+		{"another node lost", &lastBeat, "n2", restart},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := clock.NewFake(start)
@@ -55,7 +58,9 @@ orchestration "o" {
 				}
 			}
 			fake.Advance(time.Hour)
-			e.runIdle()
+			if _, err := e.exec.Run(context.Background(), RunOptions{UntilIdle: true, LostNode: tc.lostNode}); err != nil {
+				t.Fatal(err)
+			}
 			got := e.job(j.ID)
 			if got.Status != state.JobTerminated || !got.FinishedAt.Equal(tc.wantEnds) {
 				t.Errorf("job = %s ended %s, want terminated at %s", got.Status, got.FinishedAt, tc.wantEnds)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/baton-dev/baton/state"
 )
@@ -21,6 +22,8 @@ func (d *dispatcher) recover(ctx context.Context) error {
 	msg := "terminated: the executor stopped while the job was running"
 	if d.lostNode != "" {
 		msg = fmt.Sprintf("terminated: node %s lost while the job was running", d.lostNode)
+		// The heartbeat here is this node's, not the lost one's.
+		alive = time.Time{}
 	}
 	for i := range active {
 		j := &active[i]
