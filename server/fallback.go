@@ -15,14 +15,7 @@ var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, ht
 // catch-all route, but the API's errors are JSON.
 func fallback(mux *http.ServeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var allow []string
-		for _, m := range probeMethods {
-			probe := r.Clone(r.Context())
-			probe.Method = m
-			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
-				allow = append(allow, m)
-			}
-		}
+		allow := allowedMethods(mux, r)
 		if len(allow) > 0 && !slices.Contains(allow, r.Method) {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
 			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed on "+r.URL.Path, "use "+strings.Join(allow, " or "))
@@ -30,4 +23,17 @@ func fallback(mux *http.ServeMux) http.HandlerFunc {
 		}
 		writeError(w, http.StatusNotFound, "no such endpoint "+r.Method+" "+r.URL.Path, "the API lives under /v1/: orchestrations, jobs, tables and tokens")
 	}
+}
+
+// allowedMethods lists the methods the API serves on r's path.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range probeMethods {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }

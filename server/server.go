@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,6 +38,8 @@ type Server struct {
 	PublicMetrics bool
 	// Ready answers /readyz; nil checks the source only.
 	Ready *health.Checker
+	// UI serves every path outside the API (the web UI), if set.
+	UI http.Handler
 }
 
 // Handler returns the API's routes.
@@ -69,7 +72,14 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /v1/tokens", s.auth(ScopeAdmin, s.listTokens))
 	mux.Handle("POST /v1/tokens", s.auth(ScopeAdmin, s.createToken))
 	mux.Handle("DELETE /v1/tokens/{id}", s.auth(ScopeAdmin, s.revokeToken))
-	mux.HandleFunc("/", fallback(mux))
+	api := fallback(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if s.UI != nil && !strings.HasPrefix(r.URL.Path, "/v1/") && len(allowedMethods(mux, r)) == 0 {
+			s.UI.ServeHTTP(w, r)
+			return
+		}
+		api(w, r)
+	})
 	return limitBody(mux)
 }
 

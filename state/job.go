@@ -138,6 +138,10 @@ type JobFilter struct {
 	Orchestration string
 	Statuses      []JobStatus
 	Kind          JobKind
+	// Trigger selects jobs of one trigger ("manual", "schedule", ...).
+	Trigger string
+	// RetryOf selects the retries of a job.
+	RetryOf JobID
 	// BeforeID pages back: only jobs with a smaller id.
 	BeforeID JobID
 	// Limit <= 0 lists all.

@@ -51,6 +51,9 @@ type RevisionStore interface {
 	AppliedObjects(ctx context.Context) ([]spec.Object, error)
 	// AppliedObject returns one live object; ErrNotFound if there is none.
 	AppliedObject(ctx context.Context, kind spec.Kind, name string) (spec.Object, error)
+	// ObjectRevision is the revision that made the live version of an
+	// object, the last one that changed it; ErrNotFound if it is not live.
+	ObjectRevision(ctx context.Context, kind spec.Kind, name string) (Revision, error)
 	// ApplyRevision records rev and makes objects the live set, in one
 	// transaction: unchanged objects stay, changed and removed ones are
 	// kept as history. It returns rev with its ID.

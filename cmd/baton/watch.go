@@ -20,6 +20,7 @@ import (
 	"github.com/baton-dev/baton/health"
 	"github.com/baton-dev/baton/redact"
 	"github.com/baton-dev/baton/server"
+	"github.com/baton-dev/baton/server/ui"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/terminal"
 )
@@ -119,11 +120,17 @@ them.`,
 			var background sync.WaitGroup
 			defer background.Wait()
 			if listener != nil {
+				web, err := ui.New(ui.Config{Store: rec.Store, Executor: ex, Tokens: tokens, Clock: clock.Real(), Logger: logger})
+				if err != nil {
+					return &exitError{code: exitFailure, err: err}
+				}
 				srv := server.NewHTTPServer((&server.Server{
 					Store: rec.Store, Executor: ex, Tokens: tokens, Clock: clock.Real(), Logger: logger, PublicMetrics: publicMetrics,
 					Ready:         &health.Checker{Store: rec.Store, Executor: ex, Clock: clock.Real(), StaleAfter: staleAfter},
 					TablesUpdated: func() { _ = rec.Store.Wake(context.WithoutCancel(ctx)) },
+					UI:            web,
 				}).Handler())
+				srv.RegisterOnShutdown(web.Close)
 				background.Add(1)
 				go func() {
 					defer background.Done()
@@ -136,7 +143,7 @@ them.`,
 					defer cancel()
 					_ = srv.Shutdown(sctx)
 				}()
-				logger.Info("serving the API", "url", g.apiURL)
+				logger.Info("serving the API and the web UI", "url", g.apiURL)
 			}
 			w := &controller.Controller{
 				AfterApply:    func(ctx context.Context) error { return g.ensureTokens(ctx, rec.Store) },

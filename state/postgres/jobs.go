@@ -183,6 +183,12 @@ func (s *Store) ListJobs(ctx context.Context, f state.JobFilter) ([]state.Job, e
 	if f.Kind != "" {
 		where = append(where, "kind = "+arg(string(f.Kind)))
 	}
+	if f.Trigger != "" {
+		where = append(where, "trigger = "+arg(f.Trigger))
+	}
+	if f.RetryOf != 0 {
+		where = append(where, "retry_of = "+arg(int64(f.RetryOf)))
+	}
 	if len(f.Statuses) > 0 {
 		where = append(where, "status = ANY("+arg(statusNames(f.Statuses))+")")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -221,4 +222,18 @@ func (s *Store) OrchestrationsSince(ctx context.Context, since time.Time) ([]str
 		out = append(out, name)
 	}
 	return out, rows.Err()
+}
+
+// ObjectRevision is the revision that made the live version of an object:
+// the last one that changed it.
+func (s *Store) ObjectRevision(ctx context.Context, kind spec.Kind, name string) (state.Revision, error) {
+	r, err := scanRevision(s.pool.QueryRow(ctx, "SELECT r."+strings.ReplaceAll(revisionColumns, ", ", ", r.")+
+		` FROM objects o JOIN revisions r ON r.id = o.created_revision WHERE o.kind = $1 AND o.name = $2 AND o.deleted_revision IS NULL`, string(kind), name))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return state.Revision{}, fmt.Errorf("%s %q: %w", kind, name, state.ErrNotFound)
+	}
+	if err != nil {
+		return state.Revision{}, fmt.Errorf("read revision of %s %q: %w", kind, name, err)
+	}
+	return r, nil
 }

@@ -179,6 +179,12 @@ func (s *Store) ListJobs(ctx context.Context, f state.JobFilter) ([]state.Job, e
 	if f.Kind != "" {
 		where, args = append(where, "kind = ?"), append(args, f.Kind)
 	}
+	if f.Trigger != "" {
+		where, args = append(where, "trigger = ?"), append(args, f.Trigger)
+	}
+	if f.RetryOf != 0 {
+		where, args = append(where, "retry_of = ?"), append(args, int64(f.RetryOf))
+	}
 	if len(f.Statuses) > 0 {
 		where = append(where, "status IN (?"+strings.Repeat(", ?", len(f.Statuses)-1)+")")
 		for _, st := range f.Statuses {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/baton-dev/baton/spec"
@@ -201,4 +202,18 @@ func (s *Store) AppliedObject(ctx context.Context, kind spec.Kind, name string) 
 	}
 	o.JSON = []byte(js)
 	return o, nil
+}
+
+// ObjectRevision is the revision that made the live version of an object:
+// the last one that changed it.
+func (s *Store) ObjectRevision(ctx context.Context, kind spec.Kind, name string) (state.Revision, error) {
+	r, err := scanRevision(s.r.QueryRowContext(ctx, "SELECT r."+strings.ReplaceAll(revisionColumns, ", ", ", r.")+
+		` FROM objects o JOIN revisions r ON r.id = o.created_revision WHERE o.kind = ? AND o.name = ? AND o.deleted_revision IS NULL`, kind, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return state.Revision{}, fmt.Errorf("%s %q: %w", kind, name, state.ErrNotFound)
+	}
+	if err != nil {
+		return state.Revision{}, fmt.Errorf("read revision of %s %q: %w", kind, name, err)
+	}
+	return r, nil
 }

@@ -249,3 +249,22 @@ func testJobJSONShape(t *testing.T, s state.Store) {
 		t.Errorf("task JSON = %v", task)
 	}
 }
+
+func testListJobsFiltersByTriggerAndRetryOf(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	now := time.Now().UTC()
+	first := newJob(t, s, "a", 1)
+	retry, err := s.CreateJob(ctx, state.NewJob{Kind: state.KindOrchestrationJob, Orchestration: "a", SerialKey: "orchestration:a",
+		Status: state.JobCreated, Trigger: "retry", RetryOf: first.ID, CreatedAt: now, Selected: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ListJobs(ctx, state.JobFilter{Kind: state.KindOrchestrationJob, Trigger: "retry"})
+	if err != nil || len(got) != 1 || got[0].ID != retry.ID {
+		t.Errorf("jobs triggered by retry = %+v, %v", got, err)
+	}
+	got, err = s.ListJobs(ctx, state.JobFilter{Kind: state.KindOrchestrationJob, RetryOf: first.ID})
+	if err != nil || len(got) != 1 || got[0].ID != retry.ID {
+		t.Errorf("retries of %d = %+v, %v", first.ID, got, err)
+	}
+}

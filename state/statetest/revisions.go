@@ -210,3 +210,26 @@ func testOrchestrationsSinceCountsTheRecentlyDeleted(t *testing.T, s state.Store
 		t.Errorf("OrchestrationsSince = %v, want [a b c]", got)
 	}
 }
+
+func testObjectRevisionIsTheLastThatChangedIt(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	if _, err := s.ApplyRevision(ctx, state.Revision{Ref: "a", Source: "src", Author: "Ada", AppliedAt: time.Now()}, []spec.Object{
+		obj(spec.KindOrchestration, "keep", "1"), obj(spec.KindOrchestration, "change", "1"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyRevision(ctx, state.Revision{Ref: "b", Source: "src", Message: "tune", AppliedAt: time.Now()}, []spec.Object{
+		obj(spec.KindOrchestration, "keep", "1"), obj(spec.KindOrchestration, "change", "2"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"keep": "a", "change": "b"} {
+		rev, err := s.ObjectRevision(ctx, spec.KindOrchestration, name)
+		if err != nil || rev.Ref != want {
+			t.Errorf("revision of %s = %q, %v; want %q", name, rev.Ref, err, want)
+		}
+	}
+	if _, err := s.ObjectRevision(ctx, spec.KindOrchestration, "never"); !errors.Is(err, state.ErrNotFound) {
+		t.Errorf("revision of a missing object: %v, want ErrNotFound", err)
+	}
+}

@@ -23,6 +23,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"CreateJobWithTasks", testCreateJobWithTasks},
 		{"UpdateJobIsACompareAndSetWithItsSideEffects", testUpdateJobIsACompareAndSetWithItsSideEffects},
 		{"ListJobsFiltersAndPages", testListJobsFiltersAndPages},
+		{"ListJobsFiltersByTriggerAndRetryOf", testListJobsFiltersByTriggerAndRetryOf},
 		{"RequestCancel", testRequestCancel},
 		{"CreateJobsIsAllOrNone", testCreateJobsIsAllOrNone},
 		{"UpdateJobsIsAllOrNone", testUpdateJobsIsAllOrNone},
@@ -38,6 +39,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"RevisionsLimitZeroListsAll", testRevisionsLimitZeroListsAll},
 		{"RefusedAttemptIsKeptBesideTheSourceStatus", testRefusedAttemptIsKeptBesideTheSourceStatus},
 		{"OrchestrationsSinceCountsTheRecentlyDeleted", testOrchestrationsSinceCountsTheRecentlyDeleted},
+		{"ObjectRevisionIsTheLastThatChangedIt", testObjectRevisionIsTheLastThatChangedIt},
 		{"TokensAreStoredByHashAndRevokedNotDeleted", testTokensAreStoredByHashAndRevokedNotDeleted},
 		{"OrchestrationTokenRotationKeepsTheOldOneForRunningJobs", testOrchestrationTokenRotationKeepsTheOldOneForRunningJobs},
 	}
