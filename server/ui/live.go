@@ -58,9 +58,15 @@ func (h *hub) follow() (*follower, func()) {
 	h.mu.Lock()
 	h.subs[f] = struct{}{}
 	if h.stop == nil {
+		// The first snapshot is taken before the stream starts, so no
+		// change after the follower's page asked for it is missed.
 		ctx, stop := context.WithCancel(context.Background())
 		h.stop = stop
-		go h.poll(ctx)
+		first, err := h.take(ctx)
+		if err != nil {
+			h.logger.Warn("web UI live updates: read state", "error", err)
+		}
+		go h.poll(ctx, first)
 	}
 	h.mu.Unlock()
 	return f, func() {
@@ -105,11 +111,7 @@ func (h *hub) take(ctx context.Context) (snapshot, error) {
 	return s, nil
 }
 
-func (h *hub) poll(ctx context.Context) {
-	prev, err := h.take(ctx)
-	if err != nil {
-		h.logger.Warn("web UI live updates: read state", "error", err)
-	}
+func (h *hub) poll(ctx context.Context, prev snapshot) {
 	timer := h.clock.NewTimer(h.interval)
 	defer timer.Stop()
 	for {

@@ -127,7 +127,7 @@ func TestRunFormDeselectsTasksAndOverridesParameters(t *testing.T) {
 	for _, tk := range job.Tasks {
 		got[tk.Task] = tk.Status
 	}
-	if got["y"] != state.JobSkipped || got["x"] != state.JobSuccess || got["w"] != state.JobSuccess {
+	if got["y"] != state.JobSkipped || got["v"] != state.JobSkipped || got["x"] != state.JobSuccess || got["w"] != state.JobSuccess {
 		t.Fatalf("task statuses %v: y was deselected, the rest should run", got)
 	}
 	for _, tk := range job.Tasks {

@@ -49,6 +49,7 @@ configuration "gate" {
   command = ["sh", "-c", "echo waiting for the gate; while [ ! -e \"$0\" ]; do sleep 0.02; done; echo gate open", %[1]q]
 }
 configuration "slow" { command = ["sh", "-c", "echo slow started; sleep 0.3; echo slow done"] }
+configuration "slow2" { command = ["sh", "-c", "echo slow started; sleep 0.3; echo slow done"] }
 configuration "params" {
   command    = ["sh", "-c", "cat config.json"]
   parameters = { region = "eu" }
@@ -72,7 +73,8 @@ orchestration "parallel" {
   }
   phase "one" {
     task "x" { configuration = "slow" }
-    task "y" { configuration = "slow" }
+    task "y" { configuration = "slow2" }
+    task "v" { configuration = "slow" }
     task "z" { configuration = "ok" }
   }
   phase "two" {

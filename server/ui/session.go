@@ -242,10 +242,15 @@ func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
 	u.renderLogin(w, r, http.StatusOK, localPath(r.URL.Query().Get("next")), "")
 }
 
-// renderLogin shows the form with a fresh login CSRF token, which is also
-// set as a cookie: a form posted from another site carries neither.
+// renderLogin shows the form with a login CSRF token, which is also set as
+// a cookie: a form posted from another site carries neither. A browser that
+// has one keeps it, so that two tabs (or a stray request for an icon) do
+// not expire each other's forms.
 func (u *UI) renderLogin(w http.ResponseWriter, r *http.Request, status int, next, msg string) {
 	nonce := randomToken()
+	if c, err := r.Cookie(loginCookie); err == nil && len(c.Value) == len(nonce) {
+		nonce = c.Value
+	}
 	setCookie(w, r, loginCookie, nonce, "/login", 600)
 	u.render(w, r, status, "login", page{Title: "Sign in", Data: loginData{CSRF: nonce, Next: next, Error: msg}})
 }

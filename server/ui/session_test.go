@@ -26,7 +26,7 @@ func TestSignInNeedsATokenWithJobsRead(t *testing.T) {
 		t.Fatalf("a token without jobs:read: got %d", code)
 	}
 	code, body = c.signIn(r.token(server.ScopeJobsRead))
-	if code != http.StatusOK || !strings.Contains(body, "<h1>Jobs</h1>") {
+	if code != http.StatusOK || !strings.Contains(body, `<h1 id="jobs-h">Jobs</h1>`) {
 		t.Fatalf("a good token should land on the jobs list, got %d:\n%s", code, body)
 	}
 }

@@ -34,7 +34,13 @@
   if (live && window.EventSource) {
     var es = new EventSource(live);
     es.addEventListener("change", refresh);
-    es.addEventListener("open", function () { document.body.setAttribute("data-live-open", "1"); });
+    // What changed between the page's rendering and the stream's start
+    // (or during a reconnect) comes with one fetch.
+    es.addEventListener("open", function () {
+      var region = document.getElementById("live");
+      if (region && region.getAttribute("data-active") !== "false") { refresh(); }
+      document.body.setAttribute("data-live-open", "1");
+    });
   }
 
   var logs = document.getElementById("logs");
