@@ -330,6 +330,9 @@ func TestBrowserCancelARunningJob(t *testing.T) {
 	b.signIn(r.token(server.ScopeJobsRead, server.ScopeRun))
 	b.run(
 		chromedp.Navigate(b.url("/jobs/"+itoa(job.ID))),
+		// The page of a running job fetches itself once when its stream
+		// opens; click after that, not on a region being replaced.
+		chromedp.WaitVisible(chromedp.CSS(`body[data-refreshed]`)),
 		chromedp.Click(chromedp.CSS("#cancel-dialog summary")),
 		chromedp.Click(chromedp.CSS("#cancel-confirm")),
 	)
