@@ -126,6 +126,9 @@ func (b *browser) signIn(secret string) {
 		chromedp.SendKeys(chromedp.CSS("#token"), secret),
 		chromedp.Click(chromedp.CSS("#signin")),
 		chromedp.WaitVisible(chromedp.CSS(`h1#jobs-h`)),
+		// The list fetches itself once when its stream opens; read it
+		// after that, not while it is being replaced.
+		chromedp.WaitVisible(chromedp.CSS(`body[data-refreshed]`)),
 	)
 }
 
