@@ -102,6 +102,12 @@ func startIn(tree *proctree.Tree, c Command) (*osProcess, error) {
 	// retires a thread only when a goroutine exits while locked to it, which
 	// baton never does, so the signal fires exactly when the executor dies.
 	cmd.SysProcAttr = tree.Attr()
+	// Tasks read nothing from baton. os/exec would open /dev/null anew
+	// for every process (seven system calls); one shared descriptor is
+	// handed to each child as is.
+	if null, err := devNull(); err == nil {
+		cmd.Stdin = null
+	}
 	p := &osProcess{cmd: cmd, tree: tree, done: make(chan struct{}), read: make(chan struct{})}
 	if c.Log == nil {
 		close(p.read)
@@ -256,3 +262,6 @@ func (l *cappedLog) Close() error {
 	}
 	return l.f.Close()
 }
+
+// devNull is /dev/null opened once for the stdin of every task.
+var devNull = sync.OnceValues(func() (*os.File, error) { return os.Open(os.DevNull) })
