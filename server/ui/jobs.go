@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -169,15 +170,31 @@ func (u *UI) jobPage(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	for _, t := range job.Tasks {
 		if t.LogPath != "" {
-			d.Logs = append(d.Logs, readLog(t))
+			d.Logs = append(d.Logs, u.readLog(r.Context(), t))
 		}
 	}
 	u.render(w, r, http.StatusOK, "job", page{Title: "Job " + strconv.FormatInt(int64(job.ID), 10), Nav: "jobs", Session: s,
 		Live: "/events?job=" + strconv.FormatInt(int64(job.ID), 10), Data: d})
 }
 
-// readLog reads the end of a task's log.
-func readLog(t state.Job) taskLog {
+// readLog reads the end of a task's log: from its file, or, for a task
+// that ran on another node, from what a shared state kept of it.
+func (u *UI) readLog(ctx context.Context, t state.Job) taskLog {
+	l := readLogFile(t)
+	if l.Text != "" || !t.Status.Terminal() {
+		return l
+	}
+	if logs, ok := u.cfg.Store.(state.LogStore); ok {
+		if b, kept, err := logs.Log(ctx, t.ID); err == nil && kept {
+			from := max(len(b)-logWindow, 0)
+			l.Cut, l.Text, l.Offset = from > 0, string(b[from:]), int64(len(b))
+		}
+	}
+	return l
+}
+
+// readLogFile reads the end of a task's log file.
+func readLogFile(t state.Job) taskLog {
 	l := taskLog{Task: t}
 	f, err := os.Open(t.LogPath)
 	if err != nil {

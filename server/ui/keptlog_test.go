@@ -1,0 +1,45 @@
+package ui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/baton-dev/baton/state"
+)
+
+// keptLogs is a shared state that kept the logs of tasks that ran on
+// another node.
+type keptLogs struct {
+	Store
+	logs map[state.JobID][]byte
+}
+
+func (k keptLogs) StoreLog(ctx context.Context, id state.JobID, log []byte) error {
+	k.logs[id] = log
+	return nil
+}
+
+func (k keptLogs) Log(ctx context.Context, id state.JobID) ([]byte, bool, error) {
+	b, ok := k.logs[id]
+	return b, ok, nil
+}
+
+// TestJobPageShowsTheLogKeptForATaskOfAnotherNode: the log file of a task
+// that ran on another machine is not here; the page shows the end of the
+// log the state kept instead, and says it is cut.
+func TestJobPageShowsTheLogKeptForATaskOfAnotherNode(t *testing.T) {
+	long := strings.Repeat("x", logWindow) + "the last line\n"
+	u := &UI{cfg: Config{Store: keptLogs{logs: map[state.JobID][]byte{7: []byte(long)}}}}
+	task := state.Job{ID: 7, Status: state.JobSuccess, LogPath: filepath.Join(t.TempDir(), "on-another-node", "7.log")}
+	l := u.readLog(context.Background(), task)
+	if !strings.HasSuffix(l.Text, "the last line\n") || !l.Cut || len(l.Text) != logWindow {
+		t.Fatalf("log = %d bytes, cut %v, ends %q; want the last %d bytes of the kept log, cut", len(l.Text), l.Cut, l.Text[max(len(l.Text)-20, 0):], logWindow)
+	}
+	running := task
+	running.ID, running.Status = 8, state.JobProcessing
+	if l := u.readLog(context.Background(), running); l.Text != "" {
+		t.Errorf("a running task without a local file shows %q, want nothing yet", l.Text)
+	}
+}
