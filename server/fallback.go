@@ -1,9 +1,12 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/baton-dev/baton/spec"
 )
 
 // probeMethods are the methods tried to tell a wrong method from a wrong
@@ -36,4 +39,17 @@ func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
 		}
 	}
 	return allow
+}
+
+// validName answers 400 for an orchestration name outside the name rule:
+// no such orchestration can exist, and the name is not echoed whole.
+func validName(w http.ResponseWriter, name string) bool {
+	if err := spec.CheckName(name); err != nil {
+		if len(name) > 60 {
+			name = name[:60] + "..."
+		}
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("orchestration name %q is not valid: %v", name, err), "name an orchestration of the applied revision")
+		return false
+	}
+	return true
 }

@@ -142,3 +142,23 @@ func TestTokenLabelsMustBePrintableAndShort(t *testing.T) {
 		t.Errorf("a plain token: status %d: %s", code, out)
 	}
 }
+
+func TestOrchestrationNamesOutsideTheRuleAre400(t *testing.T) {
+	r := newRig(t)
+	long := strings.Repeat("o", 60*1024)
+	for _, tc := range []struct{ method, path string }{
+		{"POST", "/v1/orchestrations/" + url.PathEscape("ok\x1b[2J") + "/jobs"},
+		{"POST", "/v1/orchestrations/" + long + "/jobs"},
+		{"GET", "/v1/orchestrations/" + url.PathEscape("a\nb")},
+		{"POST", "/v1/orchestrations/" + long + "/token/refresh"},
+		{"GET", "/v1/jobs?orchestration=" + url.QueryEscape("x\x07")},
+	} {
+		code, body := r.do(tc.method, tc.path, r.admin, nil)
+		if code != http.StatusBadRequest || len(body) > 2048 {
+			t.Errorf("%s %.60s: status %d (%d bytes), want a short 400", tc.method, tc.path, code, len(body))
+		}
+	}
+	if code, _ := r.do("GET", "/v1/orchestrations/ok", r.admin, nil); code != http.StatusOK {
+		t.Errorf("a valid name: status %d", code)
+	}
+}

@@ -228,6 +228,9 @@ func (s *Server) listOrchestrations(w http.ResponseWriter, r *http.Request, tok 
 
 func (s *Server) showOrchestration(w http.ResponseWriter, r *http.Request, tok state.Token) {
 	name := r.PathValue("name")
+	if !validName(w, name) {
+		return
+	}
 	if !forOrchestration(w, tok, ScopeJobsRead, name) {
 		return
 	}
@@ -255,6 +258,9 @@ type runRequest struct {
 
 func (s *Server) runOrchestration(w http.ResponseWriter, r *http.Request, tok state.Token) {
 	name := r.PathValue("name")
+	if !validName(w, name) {
+		return
+	}
 	if !forOrchestration(w, tok, ScopeRun, name) {
 		return
 	}
@@ -291,6 +297,9 @@ func tokenUser(tok state.Token) string {
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, tok state.Token) {
 	q := r.URL.Query()
 	f := state.JobFilter{Kind: state.KindOrchestrationJob, Orchestration: q.Get("orchestration"), Limit: 50}
+	if f.Orchestration != "" && !validName(w, f.Orchestration) {
+		return
+	}
 	if len(tok.Orchestrations) > 0 && f.Orchestration == "" && len(tok.Orchestrations) == 1 {
 		f.Orchestration = tok.Orchestrations[0]
 	}
@@ -523,6 +532,9 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, _ state.Tok
 
 func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request, _ state.Token) {
 	name := r.PathValue("name")
+	if !validName(w, name) {
+		return
+	}
 	tok, err := s.Tokens.Refresh(r.Context(), name)
 	if errors.Is(err, ErrUnknownOrchestration) {
 		writeError(w, http.StatusNotFound, err.Error(), "GET /v1/orchestrations lists them")
