@@ -83,6 +83,10 @@ type dispatcher struct {
 	// stop ends with Run's context; writes that fail are retried until
 	// a while after it ends.
 	stop context.Context
+	// watchLater holds the runs started this round whose long_running
+	// timers flush arms after the launches: a burst of runs starts its
+	// processes without waiting for one query per run.
+	watchLater []*run
 	// slotReason is the waiting message for a full set of slots, made
 	// for slotReasonProcs running processes.
 	slotReason      string
@@ -145,6 +149,12 @@ func (d *dispatcher) flush(ctx context.Context) error {
 		start()
 	}
 	d.launch = d.launch[:0]
+	for _, r := range d.watchLater {
+		if d.runs[r.job.ID] == r && r.job.Status == state.JobProcessing {
+			d.watchLongRunning(ctx, r)
+		}
+	}
+	d.watchLater = d.watchLater[:0]
 	return nil
 }
 
@@ -284,7 +294,9 @@ func (d *dispatcher) schedulePass(ctx context.Context) error {
 			}
 			d.busy[r.job.SerialKey] = r.job.ID
 			d.stopWaitingTimer(r)
-			d.watchLongRunning(ctx, r)
+			// Its long_running timer needs a query of past durations;
+			// it is armed once the processes of this round started.
+			d.watchLater = append(d.watchLater, r)
 			if err := d.advance(ctx, r); err != nil {
 				return err
 			}

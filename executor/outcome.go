@@ -126,6 +126,10 @@ func (d *dispatcher) watchLongRunning(ctx context.Context, r *run) {
 	if after <= 0 || r.job.ParentTaskID != 0 {
 		return
 	}
+	// Armed after the round's processes started: count from the start.
+	if since := d.now().Sub(r.job.StartedAt); since > 0 && since < after {
+		after -= since
+	}
 	stop := make(chan struct{})
 	r.stopLongRunning = stop
 	timer := d.e.clock.NewTimer(after)
