@@ -175,3 +175,6 @@ func TestLeaseHeldLooksAgainBeforeItSaysAnotherProcessExecutes(t *testing.T) {
 		t.Errorf("LeaseHeld = %v, %v with no executor; want false", busy, err)
 	}
 }
+
+// /readyz finds the state fault through this method (package health).
+var _ interface{ StateWritable() error } = (*Executor)(nil)
