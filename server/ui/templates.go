@@ -13,7 +13,7 @@ import (
 
 var funcs = template.FuncMap{
 	"f1":  func(v float64) string { return fmt.Sprintf("%.1f", v) },
-	"rfc": func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
+	"rfc": rfc,
 	"ts":  formatTime,
 	"dur": jobDuration,
 	"in": func(t time.Time, zone string) string {

@@ -177,7 +177,14 @@ func (s *Store) ListJobs(ctx context.Context, f state.JobFilter) ([]state.Job, e
 		where, args = append(where, "orchestration = ?"), append(args, f.Orchestration)
 	}
 	if f.Kind != "" {
-		where, args = append(where, "kind = ?"), append(args, f.Kind)
+		// The kind is written as a literal: SQLite uses a partial index
+		// (WHERE kind = 'orchestration') only for a constant.
+		switch f.Kind {
+		case state.KindOrchestrationJob, state.KindTaskJob:
+			where = append(where, "kind = '"+string(f.Kind)+"'")
+		default:
+			where, args = append(where, "kind = ?"), append(args, f.Kind)
+		}
 	}
 	if f.Trigger != "" {
 		where, args = append(where, "trigger = ?"), append(args, f.Trigger)
