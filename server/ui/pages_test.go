@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/state"
@@ -135,6 +138,40 @@ func TestRunFormDeselectsTasksAndOverridesParameters(t *testing.T) {
 			if l := readLogFile(tk); !strings.Contains(l.Text, `"region": "us"`) || !strings.Contains(l.Text, `"extra": 1`) {
 				t.Fatalf("the override did not reach the task: %s", l.Text)
 			}
+		}
+	}
+}
+
+func TestStaleSourceBannerIsOnEveryPage(t *testing.T) {
+	r := newRig(t)
+	c := r.client()
+	c.signIn(r.token(server.ScopeJobsRead))
+	if _, body := c.get("/jobs"); strings.Contains(body, `id="stale"`) {
+		t.Fatal("a banner while the source is fine")
+	}
+	if err := r.store.RecordFetch(context.Background(), time.Now().UTC(), "", errors.New("git fetch: connection refused")); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/jobs", "/orchestrations", "/orchestrations/daily", "/week", "/tables", "/revisions"} {
+		if _, body := c.get(path); !strings.Contains(body, `id="stale"`) || !strings.Contains(body, "connection refused") {
+			t.Errorf("%s has no staleness banner", path)
+		}
+	}
+}
+
+func TestLiveStreamsNeedASession(t *testing.T) {
+	r := newRig(t)
+	job := r.submit("gated")
+	for _, path := range []string{"/events", "/jobs/" + itoa(job.ID) + "/logs/live"} {
+		req, _ := http.NewRequest(http.MethodGet, r.srv.URL+path, nil)
+		req.Header.Set("Accept", "text/event-stream")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s without a session: %d, want 401", path, resp.StatusCode)
 		}
 	}
 }
