@@ -16,6 +16,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -175,10 +176,17 @@ func (t *Tokens) OrchestrationSecret(ctx context.Context, orchestration string) 
 // EnsureOrchestrationTokens creates the token of every orchestration that
 // has none: called after each apply.
 func (t *Tokens) EnsureOrchestrationTokens(ctx context.Context, orchestrations []string) error {
+	// A token for every name, of which the store keeps those that are
+	// missing, all in one transaction: one per orchestration made an
+	// apply of a thousand of them take a second.
+	now := t.Clock.Now().UTC()
+	tokens := make([]state.HashedToken, 0, len(orchestrations))
 	for _, name := range orchestrations {
-		if _, err := t.OrchestrationSecret(ctx, name); err != nil {
-			return fmt.Errorf("token of orchestration %s: %w", name, err)
-		}
+		tok := t.orchestrationToken(name, now)
+		tokens = append(tokens, state.HashedToken{Token: tok, Hash: Hash(t.orchestrationSecret(tok))})
+	}
+	if err := t.Store.AddOrchestrationTokens(ctx, tokens); err != nil {
+		return fmt.Errorf("create orchestration tokens: %w", err)
 	}
 	return nil
 }
@@ -200,7 +208,16 @@ func (t *Tokens) Refresh(ctx context.Context, orchestration string) (state.Token
 
 func (t *Tokens) rotate(ctx context.Context, orchestration string) (state.Token, error) {
 	now := t.Clock.Now().UTC()
-	tok := state.Token{
+	tok := t.orchestrationToken(orchestration, now)
+	if err := t.Store.RotateOrchestrationToken(ctx, tok, Hash(t.orchestrationSecret(tok)), now); err != nil {
+		return state.Token{}, err
+	}
+	return tok, nil
+}
+
+// orchestrationToken is a new token for the jobs of an orchestration.
+func (t *Tokens) orchestrationToken(orchestration string, now time.Time) state.Token {
+	return state.Token{
 		ID:             "orch_" + randomString(6),
 		Description:    "jobs of orchestration " + orchestration,
 		Scopes:         []string{ScopeTablesWrite, ScopeJobsRead},
@@ -208,10 +225,6 @@ func (t *Tokens) rotate(ctx context.Context, orchestration string) (state.Token,
 		Orchestration:  orchestration,
 		CreatedAt:      now,
 	}
-	if err := t.Store.RotateOrchestrationToken(ctx, tok, Hash(t.orchestrationSecret(tok)), now); err != nil {
-		return state.Token{}, err
-	}
-	return tok, nil
 }
 
 // Authenticate checks an Authorization header ("Bearer SECRET").

@@ -22,6 +22,12 @@ type Token struct {
 	LastUsedAt   time.Time `json:"last_used_at,omitzero"`
 }
 
+// HashedToken is a token with the hash of its secret, to be stored.
+type HashedToken struct {
+	Token Token
+	Hash  string
+}
+
 // TokenStore holds API tokens by the hash of their secret.
 type TokenStore interface {
 	// CreateToken stores a token with the hash of its secret.
@@ -39,6 +45,26 @@ type TokenStore interface {
 	// RotateOrchestrationToken supersedes the current token of an
 	// orchestration (if any) and stores next, in one transaction.
 	RotateOrchestrationToken(ctx context.Context, next Token, hash string, at time.Time) error
+	// AddOrchestrationTokens stores, in one transaction, each token whose
+	// orchestration has no current token; the others are left out. An apply
+	// of a thousand orchestrations makes their tokens in one write.
+	AddOrchestrationTokens(ctx context.Context, tokens []HashedToken) error
 	// TouchToken records a token's use.
 	TouchToken(ctx context.Context, id string, at time.Time) error
+}
+
+// MissingTokens picks, for AddOrchestrationTokens, the tokens to store: the
+// first one of each orchestration that has no current token (have).
+func MissingTokens(tokens []HashedToken, have map[string]bool) []HashedToken {
+	var out []HashedToken
+	seen := make(map[string]bool, len(have))
+	for _, t := range tokens {
+		name := t.Token.Orchestration
+		if have[name] || seen[name] {
+			continue
+		}
+		seen[name] = true
+		out = append(out, t)
+	}
+	return out
 }

@@ -121,6 +121,31 @@ func (s *Store) RotateOrchestrationToken(ctx context.Context, next state.Token, 
 	})
 }
 
+// AddOrchestrationTokens stores each token whose orchestration has no
+// current token, in one transaction.
+func (s *Store) AddOrchestrationTokens(ctx context.Context, tokens []state.HashedToken) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, "SELECT orchestration FROM tokens WHERE orchestration IS NOT NULL AND expires_at IS NULL")
+		if err != nil {
+			return fmt.Errorf("read orchestration tokens: %w", err)
+		}
+		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("read orchestration tokens: %w", err)
+		}
+		have := make(map[string]bool, len(names))
+		for _, n := range names {
+			have[n] = true
+		}
+		for _, t := range state.MissingTokens(tokens, have) {
+			if err := createToken(ctx, tx, t.Token, t.Hash); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // TouchToken records a token's use.
 func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
 	if _, err := s.pool.Exec(ctx, "UPDATE tokens SET last_used_at = $1 WHERE id = $2", toDB(at), id); err != nil {

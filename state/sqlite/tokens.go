@@ -120,6 +120,40 @@ func (s *Store) RotateOrchestrationToken(ctx context.Context, next state.Token, 
 	})
 }
 
+// AddOrchestrationTokens stores each token whose orchestration has no
+// current token, in one transaction.
+func (s *Store) AddOrchestrationTokens(ctx context.Context, tokens []state.HashedToken) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT orchestration FROM tokens WHERE orchestration IS NOT NULL AND expires_at IS NULL")
+		if err != nil {
+			return fmt.Errorf("read orchestration tokens: %w", err)
+		}
+		have, err := scanNames(rows)
+		if err != nil {
+			return fmt.Errorf("read orchestration tokens: %w", err)
+		}
+		for _, t := range state.MissingTokens(tokens, have) {
+			if err := createToken(ctx, tx, t.Token, t.Hash); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func scanNames(rows *sql.Rows) (map[string]bool, error) {
+	defer rows.Close()
+	names := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		names[name] = true
+	}
+	return names, rows.Err()
+}
+
 // TouchToken records a token's use.
 func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
 	_, err := s.w.ExecContext(ctx, "UPDATE tokens SET last_used_at = ? WHERE id = ?", toDB(at), id)

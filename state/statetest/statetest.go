@@ -41,6 +41,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"OrchestrationsSinceCountsTheRecentlyDeleted", testOrchestrationsSinceCountsTheRecentlyDeleted},
 		{"ObjectRevisionIsTheLastThatChangedIt", testObjectRevisionIsTheLastThatChangedIt},
 		{"TokensAreStoredByHashAndRevokedNotDeleted", testTokensAreStoredByHashAndRevokedNotDeleted},
+		{"OrchestrationTokensAreAddedOnlyWhereMissing", testOrchestrationTokensAreAddedOnlyWhereMissing},
 		{"OrchestrationTokenRotationKeepsTheOldOneForRunningJobs", testOrchestrationTokenRotationKeepsTheOldOneForRunningJobs},
 	}
 	for _, tc := range tests {

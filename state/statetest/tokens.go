@@ -88,3 +88,35 @@ func testOrchestrationTokenRotationKeepsTheOldOneForRunningJobs(t *testing.T, s 
 		t.Errorf("ListTokens shows orchestration tokens: %+v", list)
 	}
 }
+
+func testOrchestrationTokensAreAddedOnlyWhereMissing(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+	if err := s.RotateOrchestrationToken(ctx, state.Token{ID: "a1", Orchestration: "a", CreatedAt: t0}, "ha1", t0); err != nil {
+		t.Fatal(err)
+	}
+	batch := []state.HashedToken{
+		{Token: state.Token{ID: "a2", Orchestration: "a", CreatedAt: t0}, Hash: "ha2"},
+		{Token: state.Token{ID: "b1", Orchestration: "b", Scopes: []string{"jobs:read"}, CreatedAt: t0}, Hash: "hb1"},
+		{Token: state.Token{ID: "c1", Orchestration: "c", CreatedAt: t0}, Hash: "hc1"},
+	}
+	if err := s.AddOrchestrationTokens(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	for orch, want := range map[string]string{"a": "a1", "b": "b1", "c": "c1"} {
+		cur, ok, err := s.OrchestrationToken(ctx, orch)
+		if err != nil || !ok || cur.ID != want {
+			t.Errorf("token of %s = %+v %v %v, want %s", orch, cur, ok, err, want)
+		}
+	}
+	if _, err := s.TokenByHash(ctx, "ha2"); !errors.Is(err, state.ErrNotFound) {
+		t.Errorf("the token of an orchestration that had one was stored too: %v", err)
+	}
+	// Again: nothing changes.
+	if err := s.AddOrchestrationTokens(ctx, []state.HashedToken{{Token: state.Token{ID: "b2", Orchestration: "b", CreatedAt: t0}, Hash: "hb2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if cur, _, _ := s.OrchestrationToken(ctx, "b"); cur.ID != "b1" {
+		t.Errorf("second add replaced the token of b: %+v", cur)
+	}
+}
