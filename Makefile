@@ -1,7 +1,7 @@
 # Targets used by developers and by .ci/run. `make test` is the one CI runs.
 GO ?= go
 
-.PHONY: all build test lint bench fmt reliability multinode
+.PHONY: all build test lint bench fmt reliability multinode soak
 
 all: build
 
@@ -37,3 +37,9 @@ reliability:
 MULTINODE_RUNS ?= 10
 multinode:
 	$(GO) test -run '^TestNodesAStandbyTakesOverWhenTheLeaderIsKilled$$' -count=$(MULTINODE_RUNS) -timeout 20m ./cmd/baton
+# The retention soak: a job every minute on a fake clock for SOAK_DAYS days
+# with retention of one day; the state, the data dir and the heap must stay
+# flat after day 1. About 40 s a simulated day.
+SOAK_DAYS ?= 10
+soak:
+	BATON_SOAK_DAYS=$(SOAK_DAYS) $(GO) test -run TestSoak -v -count=1 -timeout 60m ./retention

@@ -20,7 +20,8 @@ type blockSchema struct {
 
 var schemas = map[string]blockSchema{
 	"":              {blocks: []string{"project", "component", "configuration", "table", "notification", "orchestration"}},
-	"project":       {attributes: []string{"max_parallel_jobs", "timezone"}},
+	"project":       {attributes: []string{"max_parallel_jobs", "timezone"}, blocks: []string{"retention"}},
+	"retention":     {attributes: []string{"jobs", "logs"}},
 	"component":     {labels: []string{"name"}, attributes: []string{"command", "timeout"}},
 	"configuration": {labels: []string{"name"}, attributes: []string{"component", "command", "timeout", "parameters", "inputs", "outputs", "env"}},
 	"table":         {labels: []string{"id"}, attributes: []string{"watch"}},
@@ -167,7 +168,7 @@ func (d *decoder) project(b *hclsyntax.Block) {
 	defer func() { d.p.projectDiags[1] = len(d.p.diags) }()
 	p := &spec.Project{}
 	p.Pos = pos
-	attrs, _ := d.content("project", "project", b.Body)
+	attrs, blocks := d.content("project", "project", b.Body)
 	if a := attrs["max_parallel_jobs"]; a != nil {
 		p.SetField("max_parallel_jobs", d.pos(a.Expr.Range().Start))
 		p.MaxParallelJobs = d.int(a)
@@ -176,7 +177,32 @@ func (d *decoder) project(b *hclsyntax.Block) {
 		p.SetField("timezone", d.pos(a.Expr.Range().Start))
 		p.Timezone = d.string(a)
 	}
+	for _, blk := range blocks {
+		if blk.Type != "retention" {
+			continue
+		}
+		if p.Retention != nil {
+			d.errorf(blk.TypeRange.Start, "write jobs and logs in one retention block", "project: retention block is already defined")
+			continue
+		}
+		p.Retention = d.retention(blk)
+	}
 	d.p.spec.Project = p
+}
+
+func (d *decoder) retention(b *hclsyntax.Block) *spec.Retention {
+	r := &spec.Retention{}
+	r.Pos = d.pos(b.TypeRange.Start)
+	attrs, _ := d.content("retention", "retention", b.Body)
+	if a := attrs["jobs"]; a != nil {
+		r.SetField("jobs", d.field(a))
+		r.Jobs = d.duration(a)
+	}
+	if a := attrs["logs"]; a != nil {
+		r.SetField("logs", d.field(a))
+		r.Logs = d.duration(a)
+	}
+	return r
 }
 
 func (d *decoder) duplicateProject(at hclv2.Pos) {

@@ -69,6 +69,9 @@ type Project struct {
 	MaxParallelJobs int `json:"max_parallel_jobs,omitempty"`
 	// Timezone is the default IANA zone of schedules; empty means UTC.
 	Timezone string `json:"timezone,omitempty"`
+	// Retention says how long ended jobs and their logs are kept; nil means
+	// the defaults.
+	Retention *Retention `json:"retention,omitempty"`
 }
 
 // Component is a reusable way to run configurations.

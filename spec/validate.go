@@ -128,6 +128,9 @@ func (s *Spec) Validate() []Problem {
 		if _, err := LoadLocation(p.Timezone); err != nil {
 			v.errorf(p.FieldPos("timezone"), "", "%v", err)
 		}
+		if p.Retention != nil {
+			v.retention(p.Retention)
+		}
 	}
 	for _, c := range s.Components {
 		v.command(c.Source, c.Command, "component "+quote(c.Name))

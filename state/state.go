@@ -22,6 +22,7 @@ type Store interface {
 	FireStore
 	TokenStore
 	OutboxStore
+	RetentionStore
 	ExecutorStore
 	NodeStore
 	// SchemaVersion is the version of the backend's schema.

@@ -110,6 +110,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newRevisionsCommand(g),
 		newVersionCommand(g),
 		newNodesCommand(g),
+		newGCCommand(g),
 	)
 	return root
 }

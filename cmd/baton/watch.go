@@ -19,6 +19,7 @@ import (
 	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/health"
 	"github.com/baton-dev/baton/redact"
+	"github.com/baton-dev/baton/retention"
 	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/server/ui"
 	"github.com/baton-dev/baton/spec"
@@ -119,6 +120,11 @@ them.`,
 			}
 			var background sync.WaitGroup
 			defer background.Wait()
+			bgctx, stopBackground := context.WithCancel(ctx)
+			defer stopBackground()
+			sweeper := &retention.Sweeper{Store: rec.Store, JobsDir: g.jobsDir(), Clock: clock.Real(), Logger: logger}
+			background.Add(1)
+			go func() { defer background.Done(); sweeper.Run(bgctx, time.Hour) }()
 			if listener != nil {
 				web, err := ui.New(ui.Config{Store: rec.Store, Executor: ex, Tokens: tokens, Clock: clock.Real(), Logger: logger})
 				if err != nil {

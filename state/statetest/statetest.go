@@ -32,6 +32,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"JobJSONShape", testJobJSONShape},
 		{"OutboxIsDueRetriedAndNeverSentTwice", testOutboxIsDueRetriedAndNeverSentTwice},
 		{"OutboxUndeliverableIsNeverDueAgain", testOutboxUndeliverableIsNeverDueAgain},
+		{"RetentionKeepsLastRunningAndRetriedJobs", testRetentionKeepsLastRunningAndRetriedJobs},
 		{"ApplyRevisionReplacesLiveObjectsAndKeepsHistory", testApplyRevisionReplacesLiveObjectsAndKeepsHistory},
 		{"RecordFetchTracksStaleSince", testRecordFetchTracksStaleSince},
 		{"TableUpdatesKeepTheLatest", testTableUpdatesKeepTheLatest},

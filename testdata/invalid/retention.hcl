@@ -1,0 +1,6 @@
+project {
+  retention {
+    jobs = "30m"
+    logs = "7d"
+  }
+}
