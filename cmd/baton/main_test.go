@@ -17,7 +17,8 @@ func TestMain(m *testing.M) {
 // baton process working on files in a fresh directory.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+		Dir:  "testdata/script",
+		Cmds: notifyCommands,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("BATON_STATE", env.WorkDir+"/.baton/state.db")
 			return nil

@@ -56,11 +56,16 @@ them.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// systemd hears of every step until this command returns.
+			sd := &sdNotifier{logger: logger, clock: clock.Real()}
+			sdctx, stopSD := context.WithCancel(context.WithoutCancel(ctx))
+			defer stopSD()
+			go func() { <-ctx.Done(); sd.stopping() }()
 			reload := make(chan struct{}, 1)
 			hup := make(chan os.Signal, 1)
 			signal.Notify(hup, syscall.SIGHUP)
 			defer signal.Stop(hup)
-			go forward(ctx, hup, reload)
+			go forward(ctx, hup, reload, sd.reload)
 
 			rec, done, err := g.newReconciler(ctx)
 			if err != nil {
@@ -151,6 +156,7 @@ them.`,
 				}()
 				logger.Info("serving the API and the web UI", "url", g.apiURL)
 			}
+			reconciled := make(chan error, 1)
 			w := &controller.Controller{
 				AfterApply:    func(ctx context.Context) error { return g.ensureTokens(ctx, rec.Store) },
 				Notifier:      g.notifier(rec.Store, logger),
@@ -160,6 +166,7 @@ them.`,
 				Interval:      interval,
 				Grace:         grace,
 				Reload:        reload,
+				Reconciled:    reconciled,
 				Wake:          wake,
 				TablesUpdated: tablesUpdated,
 				Logger:        logger,
@@ -167,6 +174,8 @@ them.`,
 			if node != "" {
 				w.Node = &controller.Node{Name: node, Slots: slots}
 			}
+			go sd.forwardReconciles(sdctx, reconciled)
+			go sd.watchdog(sdctx)
 			logger.Info("watching", "source", redact.URL(rec.Source.String()), "state", g.stateName(), "interval", interval)
 			if err := w.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				return &exitError{code: exitFailure, err: err}
@@ -199,12 +208,13 @@ func defaultNodeName() string {
 	return host
 }
 
-func forward(ctx context.Context, in <-chan os.Signal, out chan<- struct{}) {
+func forward(ctx context.Context, in <-chan os.Signal, out chan<- struct{}, onSignal func()) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-in:
+			onSignal()
 			select {
 			case out <- struct{}{}:
 			default:
