@@ -111,7 +111,7 @@ func startIn(tree *proctree.Tree, c Command) (*osProcess, error) {
 	p := &osProcess{cmd: cmd, tree: tree, done: make(chan struct{}), read: make(chan struct{})}
 	if c.Log == nil {
 		close(p.read)
-		if err := cmd.Start(); err != nil {
+		if err := tree.Start(cmd); err != nil {
 			return nil, err
 		}
 	} else {
@@ -120,7 +120,7 @@ func startIn(tree *proctree.Tree, c Command) (*osProcess, error) {
 			return nil, err
 		}
 		cmd.Stdout, cmd.Stderr = w, w
-		err = cmd.Start()
+		err = tree.Start(cmd)
 		w.Close()
 		if err != nil {
 			r.Close()
@@ -132,7 +132,6 @@ func startIn(tree *proctree.Tree, c Command) (*osProcess, error) {
 			_, _ = io.Copy(c.Log, r)
 		}()
 	}
-	tree.Started(cmd.Process.Pid)
 	return p, nil
 }
 

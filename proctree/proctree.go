@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -73,8 +74,41 @@ func (t *Tree) WithoutCgroup() {
 	becomeSubreaper()
 }
 
-// Started records the pid of the task's own process.
-func (t *Tree) Started(pid int) { t.pid = pid }
+// Start starts cmd (made with Attr) as the task's own process.
+func (t *Tree) Start(cmd *exec.Cmd) error {
+	mains.Lock()
+	defer mains.Unlock()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	t.pid = cmd.Process.Pid
+	mains.pids[t.pid] = true
+	return nil
+}
+
+// mains are the task processes started and not yet waited for: the
+// children of this process that are not orphans. The lock also covers a
+// start, so that a process that exits at once is never taken for one.
+var mains = struct {
+	sync.Mutex
+	pids map[int]bool
+}{pids: map[int]bool{}}
+
+// reapOrphans collects every orphan reparented to this process (the
+// subreaper) that has exited, also those no tree knew of (one that left
+// its group and session and exited while the task ran). Baton starts no
+// other child processes than tasks.
+func reapOrphans() {
+	mains.Lock()
+	defer mains.Unlock()
+	self := os.Getpid()
+	for _, p := range allProcs() {
+		if p.ppid == self && p.state == 'Z' && !mains.pids[p.pid] {
+			var ws syscall.WaitStatus
+			_, _ = syscall.Wait4(p.pid, &ws, syscall.WNOHANG, nil)
+		}
+	}
+}
 
 // Signal sends sig to the task's process group and, in a cgroup, to every
 // process of it, wherever it moved.
@@ -97,10 +131,15 @@ func (t *Tree) Kill() {
 		return
 	}
 	killMembers(func(p procInfo) bool { return t.pid > 0 && p.pgrp == t.pid }, t.marker, t.pid)
+	reapOrphans()
 }
 
-// Close kills what is left and removes the cgroup.
+// Close kills what is left and removes the cgroup. The task's own process
+// must have been waited for.
 func (t *Tree) Close() {
+	mains.Lock()
+	delete(mains.pids, t.pid)
+	mains.Unlock()
 	t.Kill()
 	if t.cgroup != "" {
 		t.cgfd.Close()

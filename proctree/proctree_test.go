@@ -26,10 +26,9 @@ func startTree(t *testing.T, noCgroup bool) (*Tree, int) {
 	cmd := exec.Command("sh", "-c", `env -i setsid sleep 313 & echo $! > `+pidFile+`.tmp; mv `+pidFile+`.tmp `+pidFile)
 	cmd.Env = append(os.Environ(), "BATON_TEST_MARK="+dir)
 	cmd.SysProcAttr = tree.Attr()
-	if err := cmd.Start(); err != nil {
+	if err := tree.Start(cmd); err != nil {
 		t.Fatal(err)
 	}
-	tree.Started(cmd.Process.Pid)
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
 	}
@@ -74,10 +73,9 @@ func TestSubreaperFindsAChildThatLeftTheGroupByItsParent(t *testing.T) {
 	cmd := exec.Command("sh", "-c", `setsid sleep 314 & echo $! > `+dir+`/pid.tmp; mv `+dir+`/pid.tmp `+dir+`/pid; exec sleep 315`)
 	cmd.Env = append(os.Environ(), "BATON_TEST_MARK="+dir)
 	cmd.SysProcAttr = tree.Attr()
-	if err := cmd.Start(); err != nil {
+	if err := tree.Start(cmd); err != nil {
 		t.Fatal(err)
 	}
-	tree.Started(cmd.Process.Pid)
 	var pid int
 	deadline := time.Now().Add(time.Minute)
 	for pid == 0 {
@@ -96,5 +94,34 @@ func TestSubreaperFindsAChildThatLeftTheGroupByItsParent(t *testing.T) {
 	}
 	if _, err := os.Stat("/proc/" + strconv.Itoa(os.Getpid())); err != nil {
 		t.Fatal("the kill reached this process")
+	}
+}
+
+func TestSubreaperReapsAnOrphanThatLeftItsGroupAndExitedOnItsOwn(t *testing.T) {
+	dir := t.TempDir()
+	tree := Prepare("unused", "", true)
+	// A double fork: the orphan leaves the group and the session, writes
+	// its pid and exits while the task still runs; it is then a zombie
+	// child of this process that no tree knows of.
+	script := `(setsid sh -c 'echo $$ > ` + dir + `/pid.tmp; mv ` + dir + `/pid.tmp ` + dir + `/pid' &)
+while [ ! -e ` + dir + `/pid ]; do sleep 0.01; done
+p=$(cat ` + dir + `/pid)
+while ! grep -q '^State:.*Z' /proc/$p/status 2>/dev/null; do [ -e /proc/$p ] || exit 1; sleep 0.01; done`
+	cmd := exec.Command("sh", "-c", script)
+	cmd.SysProcAttr = tree.Attr()
+	if err := tree.Start(cmd); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("the task did not see its orphan as a zombie of this process: %v", err)
+	}
+	tree.Close()
+	b, err := os.ReadFile(dir + "/pid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if p, ok := readProc(pid); ok && p.state == 'Z' && p.ppid == os.Getpid() {
+		t.Errorf("orphan %d is left a zombie of this process", pid)
 	}
 }
