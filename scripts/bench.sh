@@ -106,9 +106,10 @@ printf '  baton apply (cold) %8.3f s wall %8.3f s CPU %6.1f MB peak (goal <= 120
   "$(field "$apply" 1)" "$(field "$apply" 2)" "$(field "$apply" 3)"
 printf '  apply / parse loop    = %.2f wall (goal <= 1.5), %.2f CPU\n' \
   "$(ratio "$(field "$apply" 1)" "$(field "$parse" 1)")" "$(ratio "$(field "$apply" 2)" "$(field "$parse" 2)")"
-printf '  baton %-12s %8.3f s wall\n' "${trivial[*]}" "$(field "$start" 1)"
-printf '  baton plan (no change) %8.3f s wall\n' "$(field "$plan" 1)"
-printf '  plan / start-up       = %.2f (goal <= 3)\n' "$(ratio "$(field "$plan" 1)" "$(field "$start" 1)")"
+printf '  baton %-12s     %8.3f s wall %8.3f s CPU\n' "${trivial[*]}" "$(field "$start" 1)" "$(field "$start" 2)"
+printf '  baton plan (no change) %8.3f s wall %8.3f s CPU\n' "$(field "$plan" 1)" "$(field "$plan" 2)"
+printf '  plan / start-up       = %.2f wall (goal <= 3), %.2f CPU\n' \
+  "$(ratio "$(field "$plan" 1)" "$(field "$start" 1)")" "$(ratio "$(field "$plan" 2)" "$(field "$start" 2)")"
 
 # 4. A burst: 20 orchestrations due at the same instant, fire -> process
 # start, against 20 bare spawns two at a time (the floor on 2 CPUs).
