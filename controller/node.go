@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -114,9 +115,14 @@ type nodeBeat struct {
 	node    state.Node
 	leading atomic.Bool
 	w       *Controller
+	// mu orders the heartbeat's records and takeLead's: a beat that read
+	// "standby" must not land after the record that says "leading".
+	mu sync.Mutex
 }
 
 func (b *nodeBeat) record(ctx context.Context) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	n := b.node
 	n.Leading = b.leading.Load()
 	n.HeartbeatAt = b.w.Clock.Now()

@@ -86,10 +86,14 @@ func (s *Sweeper) defaults() {
 	}
 }
 
-// Run sweeps at once and then every interval until ctx ends. Failures are
+// Run sweeps after first and then every interval until ctx ends: not at
+// once, so that a starting watcher's own work goes first. Failures are
 // logged; the next sweep tries again.
-func (s *Sweeper) Run(ctx context.Context, interval time.Duration) {
+func (s *Sweeper) Run(ctx context.Context, first, interval time.Duration) {
 	s.defaults()
+	if !s.sleep(ctx, first) {
+		return
+	}
 	for {
 		policy, err := PolicyOf(ctx, s.Store)
 		if err == nil {
@@ -102,13 +106,20 @@ func (s *Sweeper) Run(ctx context.Context, interval time.Duration) {
 		if err != nil && ctx.Err() == nil {
 			s.Logger.Error("retention", "error", err)
 		}
-		t := s.Clock.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !s.sleep(ctx, interval) {
 			return
-		case <-t.C():
 		}
+	}
+}
+
+func (s *Sweeper) sleep(ctx context.Context, d time.Duration) bool {
+	t := s.Clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C():
+		return true
 	}
 }
 

@@ -129,7 +129,7 @@ them.`,
 			defer stopBackground()
 			sweeper := &retention.Sweeper{Store: rec.Store, JobsDir: g.jobsDir(), Clock: clock.Real(), Logger: logger}
 			background.Add(1)
-			go func() { defer background.Done(); sweeper.Run(bgctx, time.Hour) }()
+			go func() { defer background.Done(); sweeper.Run(bgctx, time.Minute, time.Hour) }()
 			if listener != nil {
 				web, err := ui.New(ui.Config{Store: rec.Store, Executor: ex, Tokens: tokens, Clock: clock.Real(), Logger: logger})
 				if err != nil {
