@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/redact"
@@ -30,6 +31,15 @@ const (
 	OutcomeRetry         = "retry"
 	OutcomeUndeliverable = "undeliverable"
 )
+
+// NewDeliveryCounter counts delivery attempts by channel and outcome
+// (sent, retry, undeliverable); give its Observe to Worker.Observe.
+func NewDeliveryCounter() *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "baton_notification_deliveries_total",
+		Help: "Notification delivery attempts by channel and outcome (sent, retry, undeliverable).",
+	}, []string{"channel", "outcome"})
+}
 
 // Worker sends pending notifications.
 type Worker struct {

@@ -36,6 +36,9 @@ type Server struct {
 	TablesUpdated func()
 	// PublicMetrics serves /metrics without a token.
 	PublicMetrics bool
+	// Collectors are served on /metrics beside the state's figures: what
+	// other parts count as it happens (notification deliveries).
+	Collectors []prometheus.Collector
 	// Ready answers /readyz; nil checks the source only.
 	Ready *health.Checker
 	// UI serves every path outside the API (the web UI), if set.
@@ -52,6 +55,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(newCollector(s.Store, s.Clock))
+	registry.MustRegister(s.Collectors...)
 	metrics := promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
 	if s.PublicMetrics {
 		mux.Handle("GET /metrics", metrics)

@@ -12,12 +12,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/controller"
 	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/health"
+	"github.com/baton-dev/baton/notify"
 	"github.com/baton-dev/baton/redact"
 	"github.com/baton-dev/baton/retention"
 	"github.com/baton-dev/baton/server"
@@ -123,6 +125,7 @@ them.`,
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
+			deliveries := notify.NewDeliveryCounter()
 			var background sync.WaitGroup
 			defer background.Wait()
 			bgctx, stopBackground := context.WithCancel(ctx)
@@ -140,6 +143,7 @@ them.`,
 					Ready:         &health.Checker{Store: rec.Store, Executor: ex, Clock: clock.Real(), StaleAfter: staleAfter},
 					TablesUpdated: func() { _ = rec.Store.Wake(context.WithoutCancel(ctx)) },
 					UI:            web,
+					Collectors:    []prometheus.Collector{deliveries},
 				}).Handler())
 				srv.RegisterOnShutdown(web.Close)
 				background.Add(1)
@@ -157,9 +161,11 @@ them.`,
 				logger.Info("serving the API and the web UI", "url", g.apiURL)
 			}
 			reconciled := make(chan error, 1)
+			notifier := g.notifier(rec.Store, logger)
+			notifier.Observe = func(channel, outcome string) { deliveries.WithLabelValues(channel, outcome).Inc() }
 			w := &controller.Controller{
 				AfterApply:    func(ctx context.Context) error { return g.ensureTokens(ctx, rec.Store) },
-				Notifier:      g.notifier(rec.Store, logger),
+				Notifier:      notifier,
 				Reconciler:    rec,
 				Executor:      ex,
 				Clock:         clock.Real(),
