@@ -3,7 +3,6 @@ package executor
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/baton-dev/baton/spec"
@@ -13,20 +12,6 @@ import (
 // ManualChannel names the outbox channel of the person who started a
 // manual run.
 const ManualChannel = "manual"
-
-// Notification is the payload sent to channels (webhook body; the e-mail
-// is written from it).
-type Notification struct {
-	Event         spec.Event      `json:"event"`
-	Orchestration string          `json:"orchestration"`
-	JobID         state.JobID     `json:"job_id"`
-	Status        state.JobStatus `json:"status"`
-	Trigger       string          `json:"trigger"`
-	TriggeredBy   string          `json:"triggered_by,omitempty"`
-	Message       string          `json:"message,omitempty"`
-	StartedAt     time.Time       `json:"started_at,omitzero"`
-	FinishedAt    time.Time       `json:"finished_at,omitzero"`
-}
 
 // eventOf is the notify event of a job's final status.
 func eventOf(status state.JobStatus) (spec.Event, bool) {
@@ -62,7 +47,7 @@ func (e *Executor) outboxForEvent(ctx context.Context, job state.Job, runSpec Ru
 	if job.ParentTaskID != 0 {
 		return nil // a nested run reports through its parent
 	}
-	payload, err := json.Marshal(Notification{
+	payload, err := json.Marshal(state.Notification{
 		Event: event, Orchestration: job.Orchestration, JobID: job.ID, Status: status, Trigger: job.Trigger,
 		TriggeredBy: job.TriggeredBy, Message: msg, StartedAt: job.StartedAt, FinishedAt: now,
 	})
@@ -108,11 +93,6 @@ func (e *Executor) outboxForEvent(ctx context.Context, job state.Job, runSpec Ru
 		}
 	}
 	return out
-}
-
-// Subject is a one-line summary of a notification.
-func (n Notification) Subject() string {
-	return fmt.Sprintf("[baton] %s: job %d of %s ended %s", n.Event, n.JobID, n.Orchestration, n.Status)
 }
 
 // longRunningAfter is when a job counts as long running by the

@@ -17,7 +17,6 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/state/sqlite"
@@ -44,7 +43,7 @@ func queue(t *testing.T, store state.Store, o, channel string, targets ...string
 	if err != nil {
 		t.Fatal(err)
 	}
-	payload, _ := json.Marshal(executor.Notification{Event: spec.EventError, Orchestration: o, JobID: job.ID, Status: state.JobError, Trigger: "schedule", Message: "task t failed"})
+	payload, _ := json.Marshal(state.Notification{Event: spec.EventError, Orchestration: o, JobID: job.ID, Status: state.JobError, Trigger: "schedule", Message: "task t failed"})
 	for _, target := range targets {
 		if err := store.AddOutbox(ctx, state.OutboxEntry{JobID: job.ID, Channel: channel, Target: target, Event: "error", Payload: payload, CreatedAt: t0}); err != nil {
 			t.Fatal(err)

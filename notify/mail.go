@@ -10,12 +10,12 @@ import (
 
 	mail "github.com/wneessen/go-mail"
 
-	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/state"
 )
 
 // mail sends one e-mail: a proper Date and Message-ID, a MIME-encoded
 // subject, and a link to the job when a public URL is configured.
-func (w *Worker) mail(ctx context.Context, to string, n executor.Notification) error {
+func (w *Worker) mail(ctx context.Context, to string, n state.Notification) error {
 	if w.SMTPURL == "" {
 		return permanent(errNoSMTP)
 	}
@@ -49,7 +49,7 @@ func (w *Worker) mail(ctx context.Context, to string, n executor.Notification) e
 	return nil
 }
 
-func (w *Worker) mailBody(n executor.Notification) string {
+func (w *Worker) mailBody(n state.Notification) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Job %d of orchestration %s ended %s.\n", n.JobID, n.Orchestration, n.Status)
 	fmt.Fprintf(&b, "Trigger: %s %s\n", n.Trigger, n.TriggeredBy)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
 )
@@ -36,7 +35,7 @@ func (w *Worker) channels(ctx context.Context) channelSet {
 }
 
 func (w *Worker) send(ctx context.Context, e state.OutboxEntry, channels channelSet) error {
-	var n executor.Notification
+	var n state.Notification
 	if err := json.Unmarshal(e.Payload, &n); err != nil {
 		return permanent(fmt.Errorf("decode notification: %w", err))
 	}

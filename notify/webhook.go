@@ -11,9 +11,9 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/redact"
 	"github.com/baton-dev/baton/spec"
+	"github.com/baton-dev/baton/state"
 )
 
 // SignatureHeader carries sha256=HEX(HMAC-SHA256(secret, body)) when the
@@ -28,7 +28,7 @@ func Sign(secret, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-func (w *Worker) webhook(ctx context.Context, target string, ch spec.Notification, n executor.Notification) error {
+func (w *Worker) webhook(ctx context.Context, target string, ch spec.Notification, n state.Notification) error {
 	body, err := w.webhookBody(ch, n)
 	if err != nil {
 		return permanent(err)
@@ -59,7 +59,7 @@ func (w *Worker) webhook(ctx context.Context, target string, ch spec.Notificatio
 
 // webhookBody is the notification as JSON, or in the shape of a Slack
 // incoming webhook (which Mattermost, Rocket.Chat and others accept too).
-func (w *Worker) webhookBody(ch spec.Notification, n executor.Notification) ([]byte, error) {
+func (w *Worker) webhookBody(ch spec.Notification, n state.Notification) ([]byte, error) {
 	switch ch.Format {
 	case "", spec.WebhookJSON:
 		return json.Marshal(n)

@@ -22,13 +22,14 @@ import (
 	"github.com/baton-dev/baton/schedule"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/token"
 )
 
 // Server is the HTTP API of DESIGN section 8.
 type Server struct {
 	Store    state.Store
 	Executor *executor.Executor
-	Tokens   *Tokens
+	Tokens   *token.Service
 	Clock    clock.Clock
 	Logger   *slog.Logger
 	// TablesUpdated is called after a table update was recorded, so that
@@ -94,7 +95,7 @@ type handler func(w http.ResponseWriter, r *http.Request, tok state.Token)
 func (s *Server) auth(scope string, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, err := s.Tokens.Authenticate(r.Context(), r.Header.Get("Authorization"))
-		if errors.Is(err, ErrUnauthorized) {
+		if errors.Is(err, token.ErrUnauthorized) {
 			// The body of an unauthenticated request is never read.
 			refuseBody(w)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="baton"`)
@@ -105,7 +106,7 @@ func (s *Server) auth(scope string, h handler) http.Handler {
 			s.internal(w, err)
 			return
 		}
-		if !Allows(tok, scope, "") {
+		if !token.Allows(tok, scope, "") {
 			refuseBody(w)
 			writeError(w, http.StatusForbidden, fmt.Sprintf("token %s lacks the scope %s", tok.ID, scope), "use a token with that scope")
 			return
@@ -117,7 +118,7 @@ func (s *Server) auth(scope string, h handler) http.Handler {
 // forOrchestration answers 403 when the token is limited to other
 // orchestrations.
 func forOrchestration(w http.ResponseWriter, tok state.Token, scope, orchestration string) bool {
-	if Allows(tok, scope, orchestration) {
+	if token.Allows(tok, scope, orchestration) {
 		return true
 	}
 	writeError(w, http.StatusForbidden, fmt.Sprintf("token %s may not act on orchestration %q", tok.ID, orchestration), "use a token without orchestration limits or with this orchestration")
@@ -223,7 +224,7 @@ func (s *Server) listOrchestrations(w http.ResponseWriter, r *http.Request, tok 
 	}
 	out := []orchestrationView{}
 	for _, o := range sp.Orchestrations {
-		if Allows(tok, ScopeJobsRead, o.Name) {
+		if token.Allows(tok, ScopeJobsRead, o.Name) {
 			out = append(out, s.view(r.Context(), sp, o))
 		}
 	}
@@ -540,7 +541,7 @@ func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request, _ state.To
 		return
 	}
 	tok, err := s.Tokens.Refresh(r.Context(), name)
-	if errors.Is(err, ErrUnknownOrchestration) {
+	if errors.Is(err, token.ErrUnknownOrchestration) {
 		writeError(w, http.StatusNotFound, err.Error(), "GET /v1/orchestrations lists them")
 		return
 	}

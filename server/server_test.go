@@ -25,6 +25,7 @@ import (
 	"github.com/baton-dev/baton/notify"
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/state/sqlite"
+	"github.com/baton-dev/baton/token"
 )
 
 // mailbox is a real SMTP server that keeps what it receives.
@@ -76,7 +77,7 @@ type rig struct {
 	dir      string
 	store    state.Store
 	exec     *executor.Executor
-	tokens   *Tokens
+	tokens   *token.Service
 	api      *httptest.Server
 	hooks    *hookSink
 	mail     *mailbox
@@ -86,18 +87,18 @@ type rig struct {
 
 type hookSink struct {
 	mu     sync.Mutex
-	bodies []executor.Notification
+	bodies []state.Notification
 }
 
 func (h *hookSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var n executor.Notification
+	var n state.Notification
 	_ = json.NewDecoder(r.Body).Decode(&n)
 	h.mu.Lock()
 	h.bodies = append(h.bodies, n)
 	h.mu.Unlock()
 }
 
-func (h *hookSink) received() []executor.Notification {
+func (h *hookSink) received() []state.Notification {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return slices.Clone(h.bodies)
@@ -172,7 +173,7 @@ orchestration "on-feed" {
 	if _, err := store.ApplyRevision(ctx, state.Revision{Ref: "r1", Source: "test", AppliedAt: time.Now().UTC()}, objs); err != nil {
 		t.Fatal(err)
 	}
-	tokens := &Tokens{Store: store, Clock: clock.Real(), Key: bytes.Repeat([]byte("k"), 32)}
+	tokens := &token.Service{Store: store, Clock: clock.Real(), Key: bytes.Repeat([]byte("k"), 32)}
 	r := &rig{t: t, dir: dir, store: store, tokens: tokens, hooks: hooks, mail: mail}
 	api := httptest.NewUnstartedServer(nil)
 	r.exec = executor.New(executor.Config{

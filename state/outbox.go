@@ -3,7 +3,10 @@ package state
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
+
+	"github.com/baton-dev/baton/spec"
 )
 
 // OutboxEntry is one notification to deliver.
@@ -35,4 +38,23 @@ type OutboxStore interface {
 	// MarkOutboxUndeliverable records the last failed attempt of a
 	// notification that will not be tried again.
 	MarkOutboxUndeliverable(ctx context.Context, id int64, at time.Time, errText string) error
+}
+
+// Notification is the payload of an outbox entry: the webhook body, and
+// what the e-mail is written from.
+type Notification struct {
+	Event         spec.Event `json:"event"`
+	Orchestration string     `json:"orchestration"`
+	JobID         JobID      `json:"job_id"`
+	Status        JobStatus  `json:"status"`
+	Trigger       string     `json:"trigger"`
+	TriggeredBy   string     `json:"triggered_by,omitempty"`
+	Message       string     `json:"message,omitempty"`
+	StartedAt     time.Time  `json:"started_at,omitzero"`
+	FinishedAt    time.Time  `json:"finished_at,omitzero"`
+}
+
+// Subject is a one-line summary of a notification.
+func (n Notification) Subject() string {
+	return fmt.Sprintf("[baton] %s: job %d of %s ended %s", n.Event, n.JobID, n.Orchestration, n.Status)
 }

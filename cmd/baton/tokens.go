@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/terminal"
+	"github.com/baton-dev/baton/token"
 )
 
 func newTokensCommand(g *globals) *cobra.Command {
@@ -18,7 +18,7 @@ func newTokensCommand(g *globals) *cobra.Command {
 		Use:   "tokens",
 		Short: "Manage API tokens",
 		Long: `Tokens for the HTTP API of baton watch --listen. A secret is printed once, at
-creation; the state keeps only its hash. Scopes: ` + strings.Join(server.Scopes, ", ") + `.
+creation; the state keeps only its hash. Scopes: ` + strings.Join(token.Scopes, ", ") + `.
 Every orchestration also has its own token, which its tasks get as
 BATON_TOKEN; it is never listed and only rotated with refresh.`,
 	}
@@ -65,7 +65,7 @@ func newTokensCreateCommand(g *globals) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&description, "description", "", "what the token is for")
-	f.StringArrayVar(&scopes, "scope", nil, "a scope: "+strings.Join(server.Scopes, ", ")+" (repeatable)")
+	f.StringArrayVar(&scopes, "scope", nil, "a scope: "+strings.Join(token.Scopes, ", ")+" (repeatable)")
 	f.StringArrayVar(&orchestrations, "orchestration", nil, "limit the token to this orchestration (repeatable)")
 	f.StringVar(&owner, "owner", "", "the owner's e-mail; manual runs with the token notify it")
 	f.BoolVar(&asJSON, "json", false, "print JSON")

@@ -15,10 +15,10 @@ import (
 	"github.com/baton-dev/baton/notify"
 	"github.com/baton-dev/baton/reconciler"
 	"github.com/baton-dev/baton/redact"
-	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/state/sqlite"
+	"github.com/baton-dev/baton/token"
 )
 
 // openStore opens the existing state named by --state. Only apply,
@@ -168,15 +168,15 @@ func (g *globals) logger() *slog.Logger {
 
 // tokens opens the token service of the state; the key of orchestration
 // tokens comes from BATON_TOKEN_KEY or a key file in the data directory.
-func (g *globals) tokens(st state.Store) (*server.Tokens, error) {
+func (g *globals) tokens(st state.Store) (*token.Service, error) {
 	if err := os.MkdirAll(g.dataDir(), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	key, err := server.LoadKey(os.Getenv, g.keyPath())
+	key, err := token.LoadKey(os.Getenv, g.keyPath())
 	if err != nil {
 		return nil, err
 	}
-	return &server.Tokens{Store: st, Clock: clock.Real(), Key: key}, nil
+	return &token.Service{Store: st, Clock: clock.Real(), Key: key}, nil
 }
 
 // ensureTokens creates the token of every applied orchestration that has

@@ -1,8 +1,9 @@
-// Package server is baton's HTTP API and its tokens: people's tokens with
+// Package token issues and checks baton's API tokens: people's tokens with
 // scopes and orchestration limits, and the token every orchestration's jobs
 // run with. Secrets are shown once; only their SHA-256 is stored, and they
-// are compared in constant time.
-package server
+// are compared in constant time. The CLI, the executor (which hands tasks
+// their orchestration's token) and the API server use it.
+package token
 
 import (
 	"context"
@@ -43,8 +44,8 @@ var ErrUnauthorized = errors.New("unauthorized")
 // is not applied.
 var ErrUnknownOrchestration = errors.New("unknown orchestration")
 
-// Tokens issues and checks tokens.
-type Tokens struct {
+// Service issues and checks tokens.
+type Service struct {
 	Store state.Store
 	Clock clock.Clock
 	// Key derives the secrets of orchestration tokens, so the executor can
@@ -53,7 +54,7 @@ type Tokens struct {
 }
 
 // LoadKey returns the key for orchestration tokens: BATON_TOKEN_KEY when
-// set, else the key file next to the state, created on first use.
+// set, else the key file at path, created on first use.
 func LoadKey(getenv func(string) string, path string) ([]byte, error) {
 	if k := getenv("BATON_TOKEN_KEY"); k != "" {
 		if len(k) < 32 {
@@ -122,7 +123,7 @@ func randomString(n int) string {
 }
 
 // Create issues a token for a person and returns its secret, shown once.
-func (t *Tokens) Create(ctx context.Context, tok state.Token) (string, state.Token, error) {
+func (t *Service) Create(ctx context.Context, tok state.Token) (string, state.Token, error) {
 	if len(tok.Scopes) == 0 {
 		return "", state.Token{}, fmt.Errorf("a token needs at least one scope: %s", strings.Join(Scopes, ", "))
 	}
@@ -152,7 +153,7 @@ func (t *Tokens) Create(ctx context.Context, tok state.Token) (string, state.Tok
 }
 
 // orchestrationSecret derives the secret of an orchestration token.
-func (t *Tokens) orchestrationSecret(tok state.Token) string {
+func (t *Service) orchestrationSecret(tok state.Token) string {
 	m := hmac.New(sha256.New, t.Key)
 	m.Write([]byte(tok.Orchestration + "\x00" + tok.ID))
 	return "bto_" + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
@@ -160,7 +161,7 @@ func (t *Tokens) orchestrationSecret(tok state.Token) string {
 
 // OrchestrationSecret returns the secret the jobs of an orchestration run
 // with, creating its token when the orchestration has none yet.
-func (t *Tokens) OrchestrationSecret(ctx context.Context, orchestration string) (string, error) {
+func (t *Service) OrchestrationSecret(ctx context.Context, orchestration string) (string, error) {
 	tok, ok, err := t.Store.OrchestrationToken(ctx, orchestration)
 	if err != nil {
 		return "", err
@@ -175,7 +176,7 @@ func (t *Tokens) OrchestrationSecret(ctx context.Context, orchestration string) 
 
 // EnsureOrchestrationTokens creates the token of every orchestration that
 // has none: called after each apply.
-func (t *Tokens) EnsureOrchestrationTokens(ctx context.Context, orchestrations []string) error {
+func (t *Service) EnsureOrchestrationTokens(ctx context.Context, orchestrations []string) error {
 	// A token for every name, of which the store keeps those that are
 	// missing, all in one transaction: one per orchestration made an
 	// apply of a thousand of them take a second.
@@ -195,7 +196,7 @@ func (t *Tokens) EnsureOrchestrationTokens(ctx context.Context, orchestrations [
 // already running keep the old one until they end.
 // An orchestration that is not applied has no token to rotate:
 // ErrUnknownOrchestration.
-func (t *Tokens) Refresh(ctx context.Context, orchestration string) (state.Token, error) {
+func (t *Service) Refresh(ctx context.Context, orchestration string) (state.Token, error) {
 	objs, err := t.Store.AppliedObjects(ctx)
 	if err != nil {
 		return state.Token{}, err
@@ -206,7 +207,7 @@ func (t *Tokens) Refresh(ctx context.Context, orchestration string) (state.Token
 	return t.rotate(ctx, orchestration)
 }
 
-func (t *Tokens) rotate(ctx context.Context, orchestration string) (state.Token, error) {
+func (t *Service) rotate(ctx context.Context, orchestration string) (state.Token, error) {
 	now := t.Clock.Now().UTC()
 	tok := t.orchestrationToken(orchestration, now)
 	if err := t.Store.RotateOrchestrationToken(ctx, tok, Hash(t.orchestrationSecret(tok)), now); err != nil {
@@ -216,7 +217,7 @@ func (t *Tokens) rotate(ctx context.Context, orchestration string) (state.Token,
 }
 
 // orchestrationToken is a new token for the jobs of an orchestration.
-func (t *Tokens) orchestrationToken(orchestration string, now time.Time) state.Token {
+func (t *Service) orchestrationToken(orchestration string, now time.Time) state.Token {
 	return state.Token{
 		ID:             "orch_" + randomString(6),
 		Description:    "jobs of orchestration " + orchestration,
@@ -228,7 +229,7 @@ func (t *Tokens) orchestrationToken(orchestration string, now time.Time) state.T
 }
 
 // Authenticate checks an Authorization header ("Bearer SECRET").
-func (t *Tokens) Authenticate(ctx context.Context, header string) (state.Token, error) {
+func (t *Service) Authenticate(ctx context.Context, header string) (state.Token, error) {
 	secret, ok := strings.CutPrefix(header, "Bearer ")
 	if !ok || secret == "" {
 		return state.Token{}, fmt.Errorf("%w: send Authorization: Bearer <token>", ErrUnauthorized)
