@@ -38,7 +38,9 @@ func (e *exitError) Unwrap() error { return e.err }
 // globals are the flags every command shares.
 type globals struct {
 	state string
-	// dataDirFlag is --data-dir; dataDir() applies its default.
+	// dataDirFlag is --data-dir; dataDir() applies its default. Its
+	// variable is BATON_DATA: tasks get BATON_DATA_DIR, their job's own
+	// directory, and a baton they run must not take that for its own.
 	dataDirFlag string
 	source      string
 	ref         string
@@ -89,7 +91,7 @@ func newRootCommand(g *globals) *cobra.Command {
 	root.SetErr(g.stderr)
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.state, "state", envOr("BATON_STATE", ".baton/state.db"), "state database: a SQLite file (env BATON_STATE)")
-	pf.StringVar(&g.dataDirFlag, "data-dir", os.Getenv("BATON_DATA_DIR"), "directory for job data and logs, the Git cache and the token key (env BATON_DATA_DIR; default: the state file's directory)")
+	pf.StringVar(&g.dataDirFlag, "data-dir", os.Getenv("BATON_DATA"), "directory for job data and logs, the Git cache and the token key (env BATON_DATA; default: the state file's directory)")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.checkDataDir() }
 	pf.StringVar(&g.source, "source", os.Getenv("BATON_SOURCE"), "source: a directory, a Git repository path or a Git URL (env BATON_SOURCE)")
 	pf.StringVar(&g.ref, "ref", os.Getenv("BATON_REF"), "Git revision to read: a branch or tag to follow, or a commit to pin (anything git rev-parse accepts; default: HEAD)")

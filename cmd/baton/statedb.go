@@ -44,18 +44,24 @@ func (g *globals) stateName() string { return redact.URL(g.state) }
 // to put the data directory beside.
 func (g *globals) checkDataDir() error {
 	if g.dataDirFlag == "" && g.stateIsURL() {
-		return fmt.Errorf("--state %s is a database URL: pass --data-dir (or set BATON_DATA_DIR) for job data, logs, the Git cache and the token key", g.stateName())
+		return fmt.Errorf("--state %s is a database URL: pass --data-dir (or set BATON_DATA) for job data, logs, the Git cache and the token key", g.stateName())
 	}
 	return nil
 }
 
 // dataDir holds job data dirs and logs, the Git cache and the token key
-// file: --data-dir, by default the directory of a file state.
+// file: --data-dir, by default the directory of a file state. It is
+// absolute, because tasks get their data dir in BATON_DATA_DIR while they
+// run in it.
 func (g *globals) dataDir() string {
-	if g.dataDirFlag != "" {
-		return g.dataDirFlag
+	dir := g.dataDirFlag
+	if dir == "" {
+		dir = filepath.Dir(g.state)
 	}
-	return filepath.Dir(g.state)
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
 }
 
 // keyPath is the file of the orchestration token key: named after a file
