@@ -9,9 +9,9 @@ import (
 	"strings"
 
 	"github.com/baton-dev/baton/executor"
-	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/token"
 )
 
 // who is what a job records as its trigger's author.
@@ -79,7 +79,7 @@ type runData struct {
 // orchestration finds an applied orchestration the session may see.
 func (u *UI) orchestration(w http.ResponseWriter, r *http.Request, s *session) (*spec.Spec, *spec.Orchestration, bool) {
 	name := r.PathValue("name")
-	if !server.Allows(s.Token, server.ScopeJobsRead, name) {
+	if !token.Allows(s.Token, token.ScopeJobsRead, name) {
 		u.fail(w, r, s, http.StatusForbidden, "Your token may not see the orchestration "+name+".")
 		return nil, nil, false
 	}

@@ -14,8 +14,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/token"
 )
 
 var screenshotTo = flag.String("screenshot", "", "write a PNG of a finished job's page to this file (for the README)")
@@ -144,7 +144,7 @@ func TestBrowserSignInJobsListAndSignOut(t *testing.T) {
 	r.runExecutor()
 	job := r.waitEnded(r.submit("daily").ID)
 	b := newBrowser(t, r)
-	b.signIn(r.token(server.ScopeJobsRead, server.ScopeRun))
+	b.signIn(r.token(token.ScopeJobsRead, token.ScopeRun))
 	status := read(b, chromedp.Text(chromedp.CSS(fmt.Sprintf(`tr[data-job="%d"] .st`, job.ID))))
 	who := read(b, chromedp.Text(chromedp.CSS(".who")))
 	if !strings.Contains(status, string(job.Status)) {
@@ -179,7 +179,7 @@ func TestBrowserGanttBarsFollowTheRecordedTimes(t *testing.T) {
 	r.runExecutor()
 	job := r.waitEnded(r.submit("parallel").ID)
 	b := newBrowser(t, r)
-	b.signIn(r.token(server.ScopeJobsRead))
+	b.signIn(r.token(token.ScopeJobsRead))
 	b.run(
 		chromedp.Navigate(b.url("/jobs/"+itoa(job.ID))),
 		chromedp.WaitVisible(chromedp.CSS("#gantt")),
@@ -261,7 +261,7 @@ func TestBrowserRunWithATaskDeselected(t *testing.T) {
 	r := newRig(t)
 	r.runExecutor()
 	b := newBrowser(t, r)
-	b.signIn(r.token(server.ScopeJobsRead, server.ScopeRun))
+	b.signIn(r.token(token.ScopeJobsRead, token.ScopeRun))
 	b.run(
 		chromedp.Navigate(b.url("/orchestrations/parallel")),
 		chromedp.Click(chromedp.CSS("#run-link")),
@@ -291,7 +291,7 @@ func TestBrowserRetryDialogChecksTheManualsDefaults(t *testing.T) {
 		t.Fatalf("daily ended %s, want error", job.Status)
 	}
 	b := newBrowser(t, r)
-	b.signIn(r.token(server.ScopeJobsRead, server.ScopeRun))
+	b.signIn(r.token(token.ScopeJobsRead, token.ScopeRun))
 	b.run(
 		chromedp.Navigate(b.url("/jobs/"+itoa(job.ID))),
 		chromedp.Click(chromedp.CSS("#retry-dialog summary")),
@@ -330,7 +330,7 @@ func TestBrowserCancelARunningJob(t *testing.T) {
 	job := r.submit("gated")
 	r.waitJob(job.ID, "processing", func(j state.Job) bool { return j.Status == state.JobProcessing })
 	b := newBrowser(t, r)
-	b.signIn(r.token(server.ScopeJobsRead, server.ScopeRun))
+	b.signIn(r.token(token.ScopeJobsRead, token.ScopeRun))
 	b.run(
 		chromedp.Navigate(b.url("/jobs/"+itoa(job.ID))),
 		// The page of a running job fetches itself once when its stream
@@ -351,7 +351,7 @@ func TestBrowserLiveUpdatesArriveWithoutReload(t *testing.T) {
 	job := r.submit("gated")
 	r.waitJob(job.ID, "processing", func(j state.Job) bool { return j.Status == state.JobProcessing })
 	b := newBrowser(t, r)
-	b.signIn(r.token(server.ScopeJobsRead))
+	b.signIn(r.token(token.ScopeJobsRead))
 	b.run(
 		chromedp.Navigate(b.url("/jobs/"+itoa(job.ID))),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-live-open="1"]`)),

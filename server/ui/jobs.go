@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/baton-dev/baton/executor"
-	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/token"
 )
 
 const jobsPerPage = 50
@@ -51,7 +51,7 @@ func (u *UI) jobsPage(w http.ResponseWriter, r *http.Request, s *session) {
 		// A token limited to some orchestrations lists one at a time.
 		f.Orchestration, d.Orchestration = lim[0], lim[0]
 	}
-	if f.Orchestration != "" && !server.Allows(s.Token, server.ScopeJobsRead, f.Orchestration) {
+	if f.Orchestration != "" && !token.Allows(s.Token, token.ScopeJobsRead, f.Orchestration) {
 		u.fail(w, r, s, http.StatusForbidden, "Your token may not see the jobs of "+f.Orchestration+".")
 		return
 	}
@@ -107,7 +107,7 @@ func (u *UI) orchestrationNames(r *http.Request, s *session) ([]string, error) {
 	}
 	var out []string
 	for _, o := range sp.Orchestrations {
-		if server.Allows(s.Token, server.ScopeJobsRead, o.Name) {
+		if token.Allows(s.Token, token.ScopeJobsRead, o.Name) {
 			out = append(out, o.Name)
 		}
 	}
@@ -225,7 +225,7 @@ func (u *UI) readJob(w http.ResponseWriter, r *http.Request, s *session) (state.
 		u.failFor(w, r, s, err, "Job "+strconv.FormatInt(id, 10))
 		return state.Job{}, false
 	}
-	if !server.Allows(s.Token, server.ScopeJobsRead, job.Orchestration) {
+	if !token.Allows(s.Token, token.ScopeJobsRead, job.Orchestration) {
 		u.fail(w, r, s, http.StatusForbidden, "Your token may not see the jobs of "+job.Orchestration+".")
 		return state.Job{}, false
 	}

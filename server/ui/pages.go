@@ -6,9 +6,9 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/token"
 )
 
 // appliedSpec is the applied revision's desired state.
@@ -50,7 +50,7 @@ func (u *UI) tablesPage(w http.ResponseWriter, r *http.Request, s *session) {
 		row(t.ID).TableState = t
 	}
 	for _, o := range sp.Orchestrations {
-		if o.Trigger != nil && server.Allows(s.Token, server.ScopeJobsRead, o.Name) {
+		if o.Trigger != nil && token.Allows(s.Token, token.ScopeJobsRead, o.Name) {
 			for _, t := range o.Trigger.Tables {
 				row(t).ReadBy = append(row(t).ReadBy, o.Name)
 			}
@@ -94,6 +94,6 @@ func (u *UI) revisionsPage(w http.ResponseWriter, r *http.Request, s *session) {
 // visibleOrchestrations are the applied orchestrations the session may see.
 func visibleOrchestrations(sp *spec.Spec, s *session) []*spec.Orchestration {
 	return slices.DeleteFunc(slices.Clone(sp.Orchestrations), func(o *spec.Orchestration) bool {
-		return !server.Allows(s.Token, server.ScopeJobsRead, o.Name)
+		return !token.Allows(s.Token, token.ScopeJobsRead, o.Name)
 	})
 }

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/token"
 )
 
 func TestEveryPageRendersForASignedInToken(t *testing.T) {
@@ -18,7 +18,7 @@ func TestEveryPageRendersForASignedInToken(t *testing.T) {
 	r.runExecutor()
 	job := r.waitEnded(r.submit("daily").ID)
 	c := r.client()
-	c.signIn(r.token(server.ScopeJobsRead, server.ScopeRun))
+	c.signIn(r.token(token.ScopeJobsRead, token.ScopeRun))
 	for path, want := range map[string]string{
 		"/jobs":                     "#" + itoa(job.ID),
 		"/jobs?status=error":        "#" + itoa(job.ID),
@@ -48,7 +48,7 @@ func TestHostileNamesAreEscapedEverywhere(t *testing.T) {
 	r.runExecutor()
 	r.waitEnded(r.submit("daily").ID)
 	c := r.client()
-	c.signIn(r.token(server.ScopeJobsRead, server.ScopeRun))
+	c.signIn(r.token(token.ScopeJobsRead, token.ScopeRun))
 	for _, path := range []string{"/orchestrations", "/orchestrations/daily", "/orchestrations/daily/run"} {
 		_, body := c.get(path)
 		if strings.Contains(body, "<script>alert") || strings.Contains(body, "<img src=x") {
@@ -88,7 +88,7 @@ func TestActionButtonsNeedTheRunScope(t *testing.T) {
 	r.runExecutor()
 	job := r.waitEnded(r.submit("daily").ID)
 	reader := r.client()
-	reader.signIn(r.token(server.ScopeJobsRead))
+	reader.signIn(r.token(token.ScopeJobsRead))
 	_, body := reader.get("/jobs/" + itoa(job.ID))
 	if strings.Contains(body, "retry-dialog") {
 		t.Error("a read-only token sees the retry button")
@@ -111,7 +111,7 @@ func TestRunFormDeselectsTasksAndOverridesParameters(t *testing.T) {
 	r := newRig(t)
 	r.runExecutor()
 	c := r.client()
-	c.signIn(r.token(server.ScopeJobsRead, server.ScopeRun))
+	c.signIn(r.token(token.ScopeJobsRead, token.ScopeRun))
 	_, form := c.get("/orchestrations/parallel/run")
 	code, body, resp := c.post("/orchestrations/parallel/run", url.Values{
 		"csrf": {csrfOf(t, form)}, "task": {"x", "z", "w"}, "params.w": {`{"region": "us", "extra": 1}`},

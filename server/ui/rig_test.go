@@ -23,6 +23,7 @@ import (
 	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/state/sqlite"
+	"github.com/baton-dev/baton/token"
 )
 
 // rig is a baton watch in miniature: a real state file, an executor
@@ -33,7 +34,7 @@ type rig struct {
 	gate   string
 	store  state.Store
 	exec   *executor.Executor
-	tokens *server.Tokens
+	tokens *token.Service
 	ui     *UI
 	srv    *httptest.Server
 }
@@ -111,7 +112,7 @@ func newRig(t *testing.T) *rig {
 	if _, err := store.ApplyRevision(ctx, state.Revision{Ref: "abc123", Source: "test", Author: "Ada", Message: "add daily", AppliedAt: time.Now().UTC()}, objs); err != nil {
 		t.Fatal(err)
 	}
-	tokens := &server.Tokens{Store: store, Clock: clock.Real(), Key: bytes.Repeat([]byte("k"), 32)}
+	tokens := &token.Service{Store: store, Clock: clock.Real(), Key: bytes.Repeat([]byte("k"), 32)}
 	r := &rig{t: t, dir: dir, gate: gate, store: store, tokens: tokens}
 	r.exec = executor.New(executor.Config{
 		Store: store, JobsDir: filepath.Join(dir, "jobs"),

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/baton-dev/baton/clock"
-	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/state"
+	"github.com/baton-dev/baton/token"
 )
 
 const (
@@ -43,7 +43,7 @@ type session struct {
 // CanRun reports whether the session may run, retry and cancel jobs of the
 // orchestration ("" for any).
 func (s *session) CanRun(orchestration string) bool {
-	return server.Allows(s.Token, server.ScopeRun, orchestration)
+	return token.Allows(s.Token, token.ScopeRun, orchestration)
 }
 
 // Who names the signed-in token.
@@ -162,7 +162,7 @@ func (u *UI) current(r *http.Request) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !tok.RevokedAt.IsZero() || !server.Allows(tok, server.ScopeJobsRead, "") {
+	if !tok.RevokedAt.IsZero() || !token.Allows(tok, token.ScopeJobsRead, "") {
 		u.sessions.delete(sess.key)
 		return nil, errNoSession
 	}
@@ -269,7 +269,7 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	}
 	secret := strings.TrimSpace(r.PostForm.Get("token"))
 	tok, err := u.cfg.Tokens.Authenticate(r.Context(), "Bearer "+secret)
-	if errors.Is(err, server.ErrUnauthorized) {
+	if errors.Is(err, token.ErrUnauthorized) {
 		u.renderLogin(w, r, http.StatusUnauthorized, next, "That token is unknown or revoked. Create one with: baton tokens create --scope jobs:read")
 		return
 	}
@@ -277,11 +277,11 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		u.internal(w, err)
 		return
 	}
-	if !server.Allows(tok, server.ScopeJobsRead, "") {
+	if !token.Allows(tok, token.ScopeJobsRead, "") {
 		u.renderLogin(w, r, http.StatusForbidden, next, "That token lacks the scope jobs:read, which the web UI needs to show jobs.")
 		return
 	}
-	id, _ := u.sessions.create(server.Hash(secret))
+	id, _ := u.sessions.create(token.Hash(secret))
 	setCookie(w, r, loginCookie, "", "/login", -1)
 	setCookie(w, r, sessionCookie, id, "/", int(u.cfg.SessionTTL/time.Second))
 	http.Redirect(w, r, next, http.StatusSeeOther)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/baton-dev/baton/server"
+	"github.com/baton-dev/baton/token"
 )
 
 func TestSignInNeedsATokenWithJobsRead(t *testing.T) {
@@ -21,11 +21,11 @@ func TestSignInNeedsATokenWithJobsRead(t *testing.T) {
 	if code != http.StatusUnauthorized || !strings.Contains(body, "unknown or revoked") {
 		t.Fatalf("a wrong token: got %d %s", code, body)
 	}
-	code, body = c.signIn(r.token(server.ScopeTablesWrite))
+	code, body = c.signIn(r.token(token.ScopeTablesWrite))
 	if code != http.StatusForbidden || !strings.Contains(body, "jobs:read") {
 		t.Fatalf("a token without jobs:read: got %d", code)
 	}
-	code, body = c.signIn(r.token(server.ScopeJobsRead))
+	code, body = c.signIn(r.token(token.ScopeJobsRead))
 	if code != http.StatusOK || !strings.Contains(body, `<h1 id="jobs-h">Jobs</h1>`) {
 		t.Fatalf("a good token should land on the jobs list, got %d:\n%s", code, body)
 	}
@@ -34,7 +34,7 @@ func TestSignInNeedsATokenWithJobsRead(t *testing.T) {
 func TestSessionCookieIsHttpOnlyStrictAndHoldsNoToken(t *testing.T) {
 	r := newRig(t)
 	c := r.client()
-	secret := r.token(server.ScopeJobsRead)
+	secret := r.token(token.ScopeJobsRead)
 	_, page := c.get("/login")
 	c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	code, _, resp := c.post("/login", url.Values{"csrf": {csrfOf(t, page)}, "token": {secret}})
@@ -50,7 +50,7 @@ func TestSessionCookieIsHttpOnlyStrictAndHoldsNoToken(t *testing.T) {
 		if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Secure {
 			t.Errorf("session cookie over plain HTTP: HttpOnly=%v SameSite=%v Secure=%v", ck.HttpOnly, ck.SameSite, ck.Secure)
 		}
-		if strings.Contains(ck.Value, secret) || ck.Value == server.Hash(secret) {
+		if strings.Contains(ck.Value, secret) || ck.Value == token.Hash(secret) {
 			t.Error("the session cookie carries the token")
 		}
 		if _, ok := r.ui.sessions.byKey[ck.Value]; ok {
@@ -69,7 +69,7 @@ func TestLoginRefusesAFormWithoutItsCSRFToken(t *testing.T) {
 	r := newRig(t)
 	c := r.client()
 	c.get("/login")
-	code, body, _ := c.post("/login", url.Values{"csrf": {"forged"}, "token": {r.token(server.ScopeJobsRead)}})
+	code, body, _ := c.post("/login", url.Values{"csrf": {"forged"}, "token": {r.token(token.ScopeJobsRead)}})
 	if code != http.StatusForbidden || !strings.Contains(body, "expired") {
 		t.Fatalf("a login without the form's CSRF token: got %d", code)
 	}
@@ -78,7 +78,7 @@ func TestLoginRefusesAFormWithoutItsCSRFToken(t *testing.T) {
 func TestEveryFormNeedsTheSessionCSRFToken(t *testing.T) {
 	r := newRig(t)
 	c := r.client()
-	c.signIn(r.token(server.ScopeJobsRead, server.ScopeRun))
+	c.signIn(r.token(token.ScopeJobsRead, token.ScopeRun))
 	job := r.submit("gated")
 	for _, path := range []string{"/logout", "/orchestrations/daily/run", "/jobs/" + itoa(job.ID) + "/cancel", "/jobs/" + itoa(job.ID) + "/retry"} {
 		code, _, _ := c.post(path, url.Values{"csrf": {"nope"}, "task": {"a"}})
@@ -94,7 +94,7 @@ func TestEveryFormNeedsTheSessionCSRFToken(t *testing.T) {
 func TestSignOutEndsTheSession(t *testing.T) {
 	r := newRig(t)
 	c := r.client()
-	_, body := c.signIn(r.token(server.ScopeJobsRead))
+	_, body := c.signIn(r.token(token.ScopeJobsRead))
 	code, body, _ := c.post("/logout", url.Values{"csrf": {csrfOf(t, body)}})
 	if code != http.StatusOK || !strings.Contains(body, `id="token"`) {
 		t.Fatalf("sign-out should show the login form, got %d", code)
@@ -110,9 +110,9 @@ func TestSignOutEndsTheSession(t *testing.T) {
 func TestRevokingTheTokenEndsItsSessions(t *testing.T) {
 	r := newRig(t)
 	c := r.client()
-	secret := r.token(server.ScopeJobsRead)
+	secret := r.token(token.ScopeJobsRead)
 	c.signIn(secret)
-	tok, err := r.store.TokenByHash(context.Background(), server.Hash(secret))
+	tok, err := r.store.TokenByHash(context.Background(), token.Hash(secret))
 	if err != nil {
 		t.Fatal(err)
 	}
