@@ -16,12 +16,13 @@ import (
 	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/state/sqlite"
+	"github.com/baton-dev/baton/token"
 )
 
 // benchUI is the UI over a state file, with a signed-in session cookie.
 func benchUI(b *testing.B, store state.Store) (*UI, *http.Cookie) {
 	b.Helper()
-	tokens := &server.Tokens{Store: store, Clock: clock.Real(), Key: bytes.Repeat([]byte("k"), 32)}
+	tokens := &token.Service{Store: store, Clock: clock.Real(), Key: bytes.Repeat([]byte("k"), 32)}
 	secret, _, err := tokens.Create(context.Background(), state.Token{Description: "bench", Scopes: []string{server.ScopeJobsRead, server.ScopeRun}})
 	if err != nil {
 		b.Fatal(err)
@@ -30,7 +31,7 @@ func benchUI(b *testing.B, store state.Store) (*UI, *http.Cookie) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	id, _ := u.sessions.create(server.Hash(secret))
+	id, _ := u.sessions.create(token.Hash(secret))
 	return u, &http.Cookie{Name: sessionCookie, Value: id}
 }
 
