@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/baton-dev/baton/clock"
-	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/state/sqlite"
 	"github.com/baton-dev/baton/token"
@@ -23,7 +22,7 @@ import (
 func benchUI(b *testing.B, store state.Store) (*UI, *http.Cookie) {
 	b.Helper()
 	tokens := &token.Service{Store: store, Clock: clock.Real(), Key: bytes.Repeat([]byte("k"), 32)}
-	secret, _, err := tokens.Create(context.Background(), state.Token{Description: "bench", Scopes: []string{server.ScopeJobsRead, server.ScopeRun}})
+	secret, _, err := tokens.Create(context.Background(), state.Token{Description: "bench", Scopes: []string{token.ScopeJobsRead, token.ScopeRun}})
 	if err != nil {
 		b.Fatal(err)
 	}

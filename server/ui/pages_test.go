@@ -145,7 +145,7 @@ func TestRunFormDeselectsTasksAndOverridesParameters(t *testing.T) {
 func TestStaleSourceBannerIsOnEveryPage(t *testing.T) {
 	r := newRig(t)
 	c := r.client()
-	c.signIn(r.token(server.ScopeJobsRead))
+	c.signIn(r.token(token.ScopeJobsRead))
 	if _, body := c.get("/jobs"); strings.Contains(body, `id="stale"`) {
 		t.Fatal("a banner while the source is fine")
 	}
