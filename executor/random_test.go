@@ -76,7 +76,7 @@ func envValue(env []string, name string) string {
 
 // TestRandomizedJobsKeepEveryRule runs 200 orchestrations over 20 shared
 // configurations (a few of which fail), thousands of jobs, and checks every
-// rule of DESIGN section 3 on the recorded timeline.
+// serialization rule of jobs on the recorded timeline.
 func TestRandomizedJobsKeepEveryRule(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)

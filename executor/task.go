@@ -204,7 +204,8 @@ func (e *Executor) dataDir(id state.JobID) string {
 }
 
 // prepare creates the job's data dir with config.json and builds the
-// command: argv resolved, environment per DESIGN section 3.
+// command: argv resolved, and the environment tasks get (BATON_JOB_ID,
+// BATON_DATA_DIR and the rest, listed in docs/language.md).
 func (e *Executor) prepare(ctx context.Context, t taskStart) (Command, error) {
 	dataDir := e.dataDir(t.job.ID)
 	params, err := spec.ResolveEnv(t.spec.Parameters, e.cfg.Getenv)

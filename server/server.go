@@ -25,7 +25,8 @@ import (
 	"github.com/baton-dev/baton/token"
 )
 
-// Server is the HTTP API of DESIGN section 8.
+// Server is baton's HTTP API: orchestrations, jobs, tables and tokens
+// under /v1, beside health, metrics and the web UI.
 type Server struct {
 	Store    state.Store
 	Executor *executor.Executor
