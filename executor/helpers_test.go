@@ -11,6 +11,7 @@ import (
 
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/hcl"
+	"github.com/baton-dev/baton/internal/waitfor"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/state/sqlite"
@@ -136,13 +137,7 @@ func (e *env) job(id state.JobID) state.Job {
 // fail-safe for a broken build.
 func (e *env) waitFor(what string, cond func() bool) {
 	e.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitfor.Cond(e.t, what, cond)
 }
 
 func taskByName(j state.Job, name string) state.Job {

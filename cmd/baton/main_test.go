@@ -18,7 +18,7 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:  "testdata/script",
-		Cmds: notifyCommands,
+		Cmds: scriptCommands(),
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("BATON_STATE", env.WorkDir+"/.baton/state.db")
 			return nil

@@ -14,7 +14,8 @@ import (
 func TestScriptsOnPostgres(t *testing.T) {
 	cluster := pgtest.New(t)
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/postgres",
+		Dir:  "testdata/postgres",
+		Cmds: scriptCommands(),
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("BATON_STATE", cluster.NewDatabase(env.T().(testing.TB)))
 			return nil
