@@ -72,7 +72,9 @@ and the exit code is 1 when the job ends error, cancelled or terminated.
 			}
 			defer st.Close()
 			ex := g.newExecutor(st, nil)
-			job, err := ex.Submit(ctx, executor.Request{
+			// A signal while the job is being recorded does not undo it:
+			// the job is queued whole, then the signal is heard.
+			job, err := ex.Submit(context.WithoutCancel(ctx), executor.Request{
 				Orchestration: args[0],
 				Only:          only,
 				Skip:          skip,
