@@ -6,9 +6,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/baton-dev/baton/health"
+	"github.com/baton-dev/baton/internal/waitfor"
 	"github.com/baton-dev/baton/server"
 )
 
@@ -39,13 +39,8 @@ func TestReadyzFollowsTheRemoteWithinOnePoll(t *testing.T) {
 		}
 		return resp.StatusCode, body
 	}
-	deadline := time.Now().Add(time.Minute)
-	for !rig.exec.Running() { // the watcher starts its executor in a goroutine
-		if time.Now().After(deadline) {
-			t.Fatal("the executor never started")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	// The watcher starts its executor in a goroutine.
+	waitfor.Cond(t, "the executor to start", rig.exec.Running)
 	if code, body := get("/readyz"); code != http.StatusOK {
 		t.Fatalf("/readyz with a working remote: %d %v", code, body)
 	}

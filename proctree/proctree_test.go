@@ -7,7 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/baton-dev/baton/internal/waitfor"
 )
 
 func alive(pid int) bool {
@@ -77,16 +78,12 @@ func TestSubreaperFindsAChildThatLeftTheGroupByItsParent(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pid int
-	deadline := time.Now().Add(time.Minute)
-	for pid == 0 {
+	waitfor.Cond(t, "the task to write its child's pid", func() bool {
 		if b, err := os.ReadFile(dir + "/pid"); err == nil {
 			pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the task never wrote its child's pid")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return pid != 0
+	})
 	tree.Kill()
 	_ = cmd.Wait()
 	if alive(pid) || alive(cmd.Process.Pid) {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-dev/baton/internal/waitfor"
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/state/sqlite"
 )
@@ -101,16 +102,10 @@ func (p *project) jobs() []state.Job {
 
 func (p *project) waitForFile(pattern string) {
 	p.t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		if m, _ := filepath.Glob(filepath.Join(p.dir, pattern)); len(m) > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("timed out waiting for %s", pattern)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitfor.Cond(p.t, pattern, func() bool {
+		m, _ := filepath.Glob(filepath.Join(p.dir, pattern))
+		return len(m) > 0
+	})
 }
 
 const slowHCL = `
@@ -132,13 +127,7 @@ func TestParallelFollowedRunsAllEndAndAllProcessesExit(t *testing.T) {
 				runs = append(runs, p.start("run", "slow"))
 			}
 			// Each process has queued its job before any is let go.
-			deadline := time.Now().Add(time.Minute)
-			for len(p.jobs()) < n {
-				if time.Now().After(deadline) {
-					t.Fatal("the runs did not queue their jobs")
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			waitfor.Cond(t, "the runs to queue their jobs", func() bool { return len(p.jobs()) >= n })
 			if err := os.WriteFile(filepath.Join(p.dir, "release"), nil, 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -167,13 +156,7 @@ func TestFollowerLeavesOnASignalAndItsJobGoesOn(t *testing.T) {
 			holder := p.start("run", "slow")
 			p.waitForFile("started-*")
 			follower := p.start("run", "slow")
-			deadline := time.Now().Add(time.Minute)
-			for len(p.jobs()) < 2 {
-				if time.Now().After(deadline) {
-					t.Fatal("the follower did not queue its job")
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			waitfor.Cond(t, "the follower to queue its job", func() bool { return len(p.jobs()) >= 2 })
 			if err := follower.cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}

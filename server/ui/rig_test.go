@@ -20,6 +20,7 @@ import (
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/hcl"
+	"github.com/baton-dev/baton/internal/waitfor"
 	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/state/sqlite"
@@ -170,23 +171,18 @@ func (r *rig) submit(name string, only ...string) state.Job {
 	return job
 }
 
-// waitJob polls the state until the job satisfies ok, for at most a minute.
+// waitJob waits until the job satisfies ok.
 func (r *rig) waitJob(id state.JobID, what string, ok func(state.Job) bool) state.Job {
 	r.t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		j, err := r.store.Job(context.Background(), id)
-		if err != nil {
+	var j state.Job
+	waitfor.Cond(r.t, fmt.Sprintf("job %d to become %s", id, what), func() bool {
+		var err error
+		if j, err = r.store.Job(context.Background(), id); err != nil {
 			r.t.Fatal(err)
 		}
-		if ok(j) {
-			return j
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("job %d never became %s; it is %s", id, what, j.Status)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return ok(j)
+	})
+	return j
 }
 
 func (r *rig) waitEnded(id state.JobID) state.Job {
