@@ -59,6 +59,15 @@ type Controller struct {
 	// it stands by while another node leads, and takes over when that
 	// one is lost.
 	Node *Node
+	// Observer, if set, hears of every fetch of the source.
+	Observer Observer
+}
+
+// Observer is told how each fetch of the source went, for metrics.
+type Observer interface {
+	// SourceFetched is called after every reconcile with its fetch's
+	// outcome: nil, or the error that kept the source from being read.
+	SourceFetched(err error)
 }
 
 // Notifier delivers queued notifications (notify.Worker).
@@ -197,6 +206,13 @@ func (w *Controller) lead(ctx context.Context, opts executor.RunOptions) error {
 // change nothing: applied schedules keep firing.
 func (w *Controller) reconcile(ctx context.Context) {
 	res, err := w.Reconciler.Apply(ctx, reconciler.ApplyOptions{})
+	if w.Observer != nil {
+		var fetchErr error
+		if errors.Is(err, reconciler.ErrSourceUnavailable) || errors.Is(err, reconciler.ErrNoFiles) {
+			fetchErr = err
+		}
+		w.Observer.SourceFetched(fetchErr)
+	}
 	switch {
 	case err != nil && res != nil && res.Repeated:
 		// Recorded when first refused (baton revisions shows it); a poll

@@ -91,6 +91,8 @@ type dispatcher struct {
 	// for slotReasonProcs running processes.
 	slotReason      string
 	slotReasonProcs int
+	// observed holds the batch's transitions for the Observer.
+	observed []observed
 }
 
 func newDispatcher(e *Executor) *dispatcher {
@@ -111,6 +113,7 @@ func (d *dispatcher) update(_ context.Context, j *state.Job, u state.JobUpdate) 
 		return fmt.Errorf("job %d: no %s job may become %s", j.ID, j.Kind, u.Status)
 	}
 	d.batch = append(d.batch, state.JobTransition{ID: j.ID, From: from, Update: u})
+	prev := j.Status
 	j.Status = u.Status
 	d.changes++
 	if !u.StartedAt.IsZero() {
@@ -121,6 +124,9 @@ func (d *dispatcher) update(_ context.Context, j *state.Job, u state.JobUpdate) 
 	}
 	if u.Message != nil {
 		j.Message = *u.Message
+	}
+	if d.e.cfg.Observer != nil {
+		d.observed = append(d.observed, observed{job: *j, from: prev})
 	}
 	return nil
 }
@@ -141,6 +147,7 @@ func (d *dispatcher) flush(ctx context.Context) error {
 			tables = tables || len(t.Update.TableUpdates) > 0
 		}
 		d.batch = d.batch[:0]
+		d.tellObserver()
 		if tables && d.e.cfg.OnTablesUpdated != nil {
 			d.e.cfg.OnTablesUpdated()
 		}

@@ -53,7 +53,9 @@ type Config struct {
 	// after a job's output tables were recorded, so event triggers can be
 	// checked at once.
 	OnTablesUpdated func()
-	Logger          *slog.Logger
+	// Observer, if set, hears of job transitions and schedule fires.
+	Observer Observer
+	Logger   *slog.Logger
 }
 
 // Executor submits and runs jobs.

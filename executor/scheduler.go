@@ -78,6 +78,9 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 	for i := range due {
 		if errs[i] == nil {
 			queued = append(queued, jobs[i])
+			if e.cfg.Observer != nil {
+				e.cfg.Observer.ScheduleFired(jobs[i], earliestFire(due[i].fires))
+			}
 		}
 	}
 	return queued, next, errors.Join(errs...)
@@ -88,4 +91,15 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// earliestFire is the due instant that made a job: the first of its fires.
+func earliestFire(fires []state.ScheduleFire) time.Time {
+	var at time.Time
+	for _, f := range fires {
+		if at.IsZero() || f.At.Before(at) {
+			at = f.At
+		}
+	}
+	return at
 }

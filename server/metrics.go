@@ -18,27 +18,29 @@ type collector struct {
 	store state.Store
 	clock clock.Clock
 
-	jobs, queue, waiting, lastSuccess, stale, refused, taskDurations, lateness, loops *prometheus.Desc
+	jobs, queue, waiting, active, processes, revision, lastSuccess, stale, refused, lateness, loops *prometheus.Desc
 }
 
 func newCollector(store state.Store, c clock.Clock) *collector {
 	return &collector{
-		store:         store,
-		clock:         c,
-		jobs:          prometheus.NewDesc("baton_jobs", "Orchestration jobs by status (the last 1000).", []string{"status"}, nil),
-		queue:         prometheus.NewDesc("baton_queue_depth", "Jobs created or waiting, not yet running.", nil, nil),
-		waiting:       prometheus.NewDesc("baton_waiting_jobs", "Jobs waiting for another job of their configuration.", nil, nil),
-		lastSuccess:   prometheus.NewDesc("baton_last_successful_fetch_timestamp_seconds", "When the source was last fetched successfully.", nil, nil),
-		stale:         prometheus.NewDesc("baton_source_stale_seconds", "How long fetching the source has failed (0 when it works).", nil, nil),
-		refused:       prometheus.NewDesc("baton_revision_refused", "1 when the last revision apply tried was refused (invalid, or a guard such as a mass delete); baton revisions says why.", nil, nil),
-		taskDurations: prometheus.NewDesc("baton_task_duration_seconds", "Durations of the last 1000 task jobs that ran.", nil, nil),
-		loops:         prometheus.NewDesc("baton_trigger_loops", "Event jobs not run because their chain of triggers came back to their orchestration (of the last 1000 jobs).", []string{"orchestration"}, nil),
-		lateness:      prometheus.NewDesc("baton_schedule_lateness_seconds", "From the due instant of an orchestration's last schedule fire to the start of its job.", []string{"orchestration"}, nil),
+		store:       store,
+		clock:       c,
+		jobs:        prometheus.NewDesc("baton_jobs", "Orchestration jobs by status (the last 1000).", []string{"status"}, nil),
+		queue:       prometheus.NewDesc("baton_queue_depth", "Jobs created or waiting, not yet running.", nil, nil),
+		waiting:     prometheus.NewDesc("baton_waiting_jobs", "Jobs waiting for another job of their configuration.", nil, nil),
+		lastSuccess: prometheus.NewDesc("baton_last_successful_fetch_timestamp_seconds", "When the source was last fetched successfully.", nil, nil),
+		stale:       prometheus.NewDesc("baton_source_stale_seconds", "How long fetching the source has failed (0 when it works).", nil, nil),
+		refused:     prometheus.NewDesc("baton_revision_refused", "1 when the last revision apply tried was refused (invalid, or a guard such as a mass delete); baton revisions says why.", nil, nil),
+		active:      prometheus.NewDesc("baton_active_jobs", "Orchestration jobs not yet ended, by status (created, waiting, processing).", []string{"status"}, nil),
+		processes:   prometheus.NewDesc("baton_running_task_processes", "Task processes running now.", nil, nil),
+		revision:    prometheus.NewDesc("baton_revision_info", "The applied revision (value 1).", []string{"revision"}, nil),
+		loops:       prometheus.NewDesc("baton_trigger_loops", "Event jobs not run because their chain of triggers came back to their orchestration (of the last 1000 jobs).", []string{"orchestration"}, nil),
+		lateness:    prometheus.NewDesc("baton_schedule_lateness_seconds", "From the due instant of an orchestration's last schedule fire to the start of its job.", []string{"orchestration"}, nil),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.jobs, c.queue, c.waiting, c.lastSuccess, c.stale, c.refused, c.taskDurations, c.lateness, c.loops} {
+	for _, d := range []*prometheus.Desc{c.jobs, c.queue, c.waiting, c.active, c.processes, c.revision, c.lastSuccess, c.stale, c.refused, c.lateness, c.loops} {
 		ch <- d
 	}
 }
@@ -63,11 +65,17 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	if active, err := c.store.ActiveJobs(ctx); err == nil {
-		var queued, waiting int
+		var queued, waiting, processes int
+		byStatus := map[state.JobStatus]int{state.JobCreated: 0, state.JobWaiting: 0, state.JobProcessing: 0}
 		for _, j := range active {
 			if j.Kind != state.KindOrchestrationJob {
+				// A task that runs an orchestration has no log: no process.
+				if j.Status == state.JobProcessing && j.LogPath != "" {
+					processes++
+				}
 				continue
 			}
+			byStatus[j.Status]++
 			switch j.Status {
 			case state.JobCreated:
 				queued++
@@ -78,8 +86,14 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(c.queue, prometheus.GaugeValue, float64(queued))
 		ch <- prometheus.MustNewConstMetric(c.waiting, prometheus.GaugeValue, float64(waiting))
+		ch <- prometheus.MustNewConstMetric(c.processes, prometheus.GaugeValue, float64(processes))
+		for st, n := range byStatus {
+			ch <- prometheus.MustNewConstMetric(c.active, prometheus.GaugeValue, float64(n), string(st))
+		}
 	}
-	c.collectDurations(ctx, ch)
+	if rev, err := c.store.CurrentRevision(ctx); err == nil {
+		ch <- prometheus.MustNewConstMetric(c.revision, prometheus.GaugeValue, 1, rev.Ref)
+	}
 	c.collectLateness(ctx, ch)
 	if st, err := c.store.SourceStatus(ctx); err == nil {
 		if !st.LastSuccessAt.IsZero() {
@@ -96,32 +110,6 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(c.refused, prometheus.GaugeValue, refused)
 	}
-}
-
-var durationBuckets = []float64{0.01, 0.1, 1, 10, 60, 300, 900, 3600, 4 * 3600}
-
-func (c *collector) collectDurations(ctx context.Context, ch chan<- prometheus.Metric) {
-	tasks, err := c.store.ListJobs(ctx, state.JobFilter{Kind: state.KindTaskJob, Statuses: []state.JobStatus{state.JobSuccess, state.JobWarning, state.JobError, state.JobTerminated, state.JobCancelled}, Limit: 1000})
-	if err != nil {
-		return
-	}
-	buckets := map[float64]uint64{}
-	var count uint64
-	var sum float64
-	for _, t := range tasks {
-		if t.StartedAt.IsZero() || t.FinishedAt.IsZero() {
-			continue
-		}
-		d := t.FinishedAt.Sub(t.StartedAt).Seconds()
-		count++
-		sum += d
-		for _, b := range durationBuckets {
-			if d <= b {
-				buckets[b]++
-			}
-		}
-	}
-	ch <- prometheus.MustNewConstHistogram(c.taskDurations, count, sum, buckets)
 }
 
 func (c *collector) collectLateness(ctx context.Context, ch chan<- prometheus.Metric) {

@@ -7,18 +7,16 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/baton-dev/baton/clock"
+	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/notify"
-	"github.com/baton-dev/baton/state/sqlite"
 )
 
-// /metrics passes Prometheus' own linter, notification deliveries
+// /metrics passes Prometheus' own linter after a job ran, the observed
+// job, task, wait and fetch figures and the notification deliveries
 // included as they were counted.
 func TestMetricsPassPromtoolCheck(t *testing.T) {
 	promtool, err := exec.LookPath("promtool")
@@ -28,15 +26,16 @@ func TestMetricsPassPromtoolCheck(t *testing.T) {
 		}
 		t.Skip("promtool is not installed (Debian: apt-get install prometheus)")
 	}
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
+	r := newRig(t)
+	if _, err := r.exec.Submit(context.Background(), executor.Request{Orchestration: "ok", Trigger: executor.TriggerManual}); err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	r.runQueue()
+	r.metrics.SourceFetched(nil)
 	deliveries := notify.NewDeliveryCounter()
 	deliveries.WithLabelValues("ops", notify.OutcomeSent).Inc()
 	deliveries.WithLabelValues("ops", notify.OutcomeUndeliverable).Inc()
-	api := httptest.NewServer((&Server{Store: store, Clock: clock.Real(), PublicMetrics: true, Collectors: []prometheus.Collector{deliveries}}).Handler())
+	api := httptest.NewServer((&Server{Store: r.store, Clock: clock.Real(), PublicMetrics: true, Collectors: append(r.metrics.Collectors(), deliveries)}).Handler())
 	defer api.Close()
 	resp, err := api.Client().Get(api.URL + "/metrics")
 	if err != nil {
@@ -44,8 +43,20 @@ func TestMetricsPassPromtoolCheck(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(body), `baton_notification_deliveries_total{channel="ops",outcome="undeliverable"} 1`) {
-		t.Errorf("/metrics has no delivery count:\n%s", body)
+	for _, want := range []string{
+		`baton_notification_deliveries_total{channel="ops",outcome="undeliverable"} 1`,
+		`baton_jobs_total{orchestration="ok",status="success",trigger="manual"} 1`,
+		`baton_task_duration_seconds_count 1`,
+		`baton_job_duration_seconds_count{orchestration="ok"} 1`,
+		`baton_job_wait_seconds_count{orchestration="ok"} 1`,
+		`baton_source_fetches_total{outcome="ok"} 1`,
+		`baton_revision_info{revision="r1"} 1`,
+		`baton_active_jobs{status="processing"} 0`,
+		`baton_running_task_processes 0`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics has no %s:\n%s", want, body)
+		}
 	}
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = bytes.NewReader(body)

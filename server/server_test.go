@@ -83,6 +83,7 @@ type rig struct {
 	mail     *mailbox
 	notifier *notify.Worker
 	admin    string
+	metrics  *Metrics
 }
 
 type hookSink struct {
@@ -174,13 +175,14 @@ orchestration "on-feed" {
 		t.Fatal(err)
 	}
 	tokens := &token.Service{Store: store, Clock: clock.Real(), Key: bytes.Repeat([]byte("k"), 32)}
-	r := &rig{t: t, dir: dir, store: store, tokens: tokens, hooks: hooks, mail: mail}
+	r := &rig{t: t, dir: dir, store: store, tokens: tokens, hooks: hooks, mail: mail, metrics: NewMetrics()}
 	api := httptest.NewUnstartedServer(nil)
 	r.exec = executor.New(executor.Config{
 		Store: store, JobsDir: filepath.Join(dir, "jobs"),
 		Token: tokens.OrchestrationSecret, APIURL: "http://" + api.Listener.Addr().String(),
+		Observer: r.metrics,
 	})
-	api.Config.Handler = (&Server{Store: store, Executor: r.exec, Tokens: tokens, Clock: clock.Real()}).Handler()
+	api.Config.Handler = (&Server{Store: store, Executor: r.exec, Tokens: tokens, Clock: clock.Real(), Collectors: r.metrics.Collectors()}).Handler()
 	api.Start()
 	t.Cleanup(api.Close)
 	r.api = api

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/baton-dev/baton/executor"
 	"io"
 	"os"
 	"runtime/debug"
@@ -51,9 +52,11 @@ type globals struct {
 	// under it.
 	publicURL string
 	// slots caps the task processes of a watch node (--slots).
-	slots  int
-	stdout io.Writer
-	stderr io.Writer
+	slots int
+	// observer hears of the executor's transitions (baton watch's metrics).
+	observer executor.Observer
+	stdout   io.Writer
+	stderr   io.Writer
 }
 
 func run(args []string) int { return runWith(args, os.Stdout, os.Stderr) }

@@ -12,7 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/baton-dev/baton/clock"
@@ -95,6 +94,8 @@ them.`,
 			}
 			tablesUpdated := make(chan struct{}, 1)
 			g.slots = slots
+			metrics := server.NewMetrics()
+			g.observer = metrics
 			ex := g.newExecutorWith(rec.Store, rec.Source, logger, func() {
 				select {
 				case tablesUpdated <- struct{}{}:
@@ -143,7 +144,7 @@ them.`,
 					Ready:         &health.Checker{Store: rec.Store, Executor: ex, Clock: clock.Real(), StaleAfter: staleAfter},
 					TablesUpdated: func() { _ = rec.Store.Wake(context.WithoutCancel(ctx)) },
 					UI:            web,
-					Collectors:    []prometheus.Collector{deliveries},
+					Collectors:    append(metrics.Collectors(), deliveries),
 				}).Handler())
 				srv.RegisterOnShutdown(web.Close)
 				background.Add(1)
@@ -176,6 +177,7 @@ them.`,
 				Wake:          wake,
 				TablesUpdated: tablesUpdated,
 				Logger:        logger,
+				Observer:      metrics,
 			}
 			if node != "" {
 				w.Node = &controller.Node{Name: node, Slots: slots}

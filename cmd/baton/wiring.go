@@ -158,6 +158,7 @@ func (g *globals) newExecutorWith(st state.Store, src reconciler.Source, logger 
 		Logger:          logger,
 		OnTablesUpdated: onTables,
 		Slots:           g.slots,
+		Observer:        g.observer,
 	})
 }
 
