@@ -91,6 +91,7 @@ type watchRig struct {
 	reload     chan struct{}
 	cancel     context.CancelFunc
 	done       chan error
+	fetches    *fetchLog
 }
 
 func startWatch(t *testing.T, f *fixture) *watchRig {
@@ -102,8 +103,8 @@ func startWatch(t *testing.T, f *fixture) *watchRig {
 		JobsDir:   filepath.Join(dir, "jobs"),
 		SourceDir: f.rec.Source.Root,
 	})
-	rig := &watchRig{fixture: f, exec: ex, reconciled: make(chan error, 16), reload: make(chan struct{}, 1), done: make(chan error, 1)}
-	w := &Controller{Reconciler: f.rec, Executor: ex, Clock: f.clock, Interval: time.Minute, Reconciled: rig.reconciled, Reload: rig.reload}
+	rig := &watchRig{fixture: f, exec: ex, reconciled: make(chan error, 16), reload: make(chan struct{}, 1), done: make(chan error, 1), fetches: &fetchLog{}}
+	w := &Controller{Reconciler: f.rec, Executor: ex, Clock: f.clock, Interval: time.Minute, Reconciled: rig.reconciled, Reload: rig.reload, Observer: rig.fetches}
 	ctx, cancel := context.WithCancel(context.Background())
 	rig.cancel = cancel
 	go func() { rig.done <- w.Run(ctx) }()

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/baton-dev/baton/executor"
+	"github.com/baton-dev/baton/state"
 )
 
 // histogramCount is how many observations c's histogram with labels has.
@@ -80,5 +82,20 @@ func TestMetricsCountSourceFetchesByOutcome(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(m.fetches.WithLabelValues(FetchError)); got != 1 {
 		t.Errorf("failed fetches = %v, want 1", got)
+	}
+}
+
+// A schedule fire is observed as the time from its due instant to the
+// creation of its job.
+func TestMetricsObserveScheduleLag(t *testing.T) {
+	m := NewMetrics()
+	due := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	m.ScheduleFired(state.Job{Orchestration: "hourly", CreatedAt: due.Add(10 * time.Minute)}, due)
+	var pb dto.Metric
+	if err := m.lag.WithLabelValues("hourly").(prometheus.Metric).Write(&pb); err != nil {
+		t.Fatal(err)
+	}
+	if h := pb.GetHistogram(); h.GetSampleCount() != 1 || h.GetSampleSum() != 600 {
+		t.Errorf("baton_schedule_lag_seconds count %d sum %v, want 1 and 600", h.GetSampleCount(), h.GetSampleSum())
 	}
 }
