@@ -25,6 +25,7 @@ type Store interface {
 	RetentionStore
 	ExecutorStore
 	NodeStore
+	SuspensionStore
 	// SchemaVersion is the version of the backend's schema.
 	SchemaVersion(ctx context.Context) (int, error)
 	// Close releases the backend's connections.

@@ -58,6 +58,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"WakeReachesAnotherHandle", testWakeReachesAnotherHandle},
 		{"WritesAreSeenByAnotherHandle", testWritesAreSeenByAnotherHandle},
 		{"NodesKeepTheirLatestHeartbeat", testNodesKeepTheirLatestHeartbeat},
+		{"SuspensionsAreRecordedReplacedAndLifted", testSuspensionsAreRecordedReplacedAndLifted},
 	}
 	for _, tc := range twoHandles {
 		t.Run(tc.name, func(t *testing.T) {
