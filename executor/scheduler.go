@@ -22,7 +22,9 @@ func ScheduleKey(s spec.Schedule, zone string) string {
 // due since it last fired: each schedule at most once, however long baton was
 // down. A schedule seen for the first time only records now as its start.
 // It returns the queued jobs and the next instant a schedule is due (zero
-// when none is).
+// when none is). A suspended orchestration does not fire: an instant that
+// passes while it is suspended is recorded as fired, so resuming does not
+// make it up.
 func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, time.Time, error) {
 	s, _, err := e.applied(ctx)
 	if err != nil {
@@ -37,6 +39,10 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 		projectZone = s.Project.Timezone
 	}
 	fired, err := e.store.LastFires(ctx)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	suspended, err := e.suspended(ctx)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -59,7 +65,12 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 					return queued, next, fmt.Errorf("record schedule of %s: %w", o.Name, err)
 				}
 			}
-			if at, due := schedule.Due(sched, last, now); due {
+			if at, due := schedule.Due(sched, last, now); due && suspended[o.Name] {
+				if err := e.store.RecordFire(ctx, o.Name, key, at); err != nil {
+					return queued, next, fmt.Errorf("record skipped schedule of suspended %s: %w", o.Name, err)
+				}
+				last = at
+			} else if due {
 				fires = append(fires, state.ScheduleFire{Orchestration: o.Name, Key: key, At: at})
 				last = at
 			}
@@ -102,4 +113,17 @@ func earliestFire(fires []state.ScheduleFire) time.Time {
 		}
 	}
 	return at
+}
+
+// suspended is the set of orchestrations an operator suspended.
+func (e *Executor) suspended(ctx context.Context) (map[string]bool, error) {
+	list, err := e.store.Suspensions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read suspended orchestrations: %w", err)
+	}
+	out := make(map[string]bool, len(list))
+	for _, s := range list {
+		out[s.Orchestration] = true
+	}
+	return out, nil
 }

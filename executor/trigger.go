@@ -31,6 +31,8 @@ func TriggerKey(t *spec.Trigger) string {
 // with a new table list, counts from the applied revision on. A job whose
 // tables were updated by a chain of jobs that already holds its
 // orchestration is a loop: it is recorded skipped with the chain, not run.
+// A suspended orchestration does not fire; updates made meanwhile still
+// count once it is resumed.
 func (e *Executor) FireTriggers(ctx context.Context, now time.Time) ([]state.Job, error) {
 	s, _, err := e.applied(ctx)
 	if err != nil {
@@ -43,9 +45,13 @@ func (e *Executor) FireTriggers(ctx context.Context, now time.Time) ([]state.Job
 	if err != nil {
 		return nil, err
 	}
+	suspended, err := e.suspended(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var queued []state.Job
 	for _, o := range s.Orchestrations {
-		if o.Trigger == nil || len(o.Trigger.Tables) == 0 {
+		if o.Trigger == nil || len(o.Trigger.Tables) == 0 || suspended[o.Name] {
 			continue
 		}
 		st, err := e.triggerStatus(ctx, o, fired, true)
