@@ -201,15 +201,7 @@ func buildJob(s *spec.Spec, revision string, req Request, now time.Time) (state.
 		}
 	}
 	if o == nil {
-		names := make([]string, 0, len(s.Orchestrations))
-		for _, c := range s.Orchestrations {
-			names = append(names, c.Name)
-		}
-		hint := "baton jobs lists past runs; the applied orchestrations are: " + strings.Join(names, ", ")
-		if sug := spec.Suggest(req.Orchestration, names); sug != "" {
-			hint = fmt.Sprintf("did you mean %q?", sug)
-		}
-		return state.NewJob{}, nil, fmt.Errorf("%w %q in the applied revision; %s", ErrUnknownOrchestration, req.Orchestration, hint)
+		return state.NewJob{}, nil, unknownOrchestration(s, req.Orchestration)
 	}
 	if err := checkTaskNames(o, req); err != nil {
 		return state.NewJob{}, nil, err
@@ -455,4 +447,17 @@ func (e *Executor) DryRun(ctx context.Context, req Request) (state.NewJob, []sta
 // Applied returns the applied spec and the revision it came from.
 func (e *Executor) Applied(ctx context.Context) (*spec.Spec, string, error) {
 	return e.applied(ctx)
+}
+
+// unknownOrchestration says name is not applied, with the closest name.
+func unknownOrchestration(s *spec.Spec, name string) error {
+	names := make([]string, 0, len(s.Orchestrations))
+	for _, c := range s.Orchestrations {
+		names = append(names, c.Name)
+	}
+	hint := "baton jobs lists past runs; the applied orchestrations are: " + strings.Join(names, ", ")
+	if sug := spec.Suggest(name, names); sug != "" {
+		hint = fmt.Sprintf("did you mean %q?", sug)
+	}
+	return fmt.Errorf("%w %q in the applied revision; %s", ErrUnknownOrchestration, name, hint)
 }

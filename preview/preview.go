@@ -29,6 +29,9 @@ type Orchestration struct {
 	Schedules   []Schedule    `json:"schedules"`
 	Trigger     *Trigger      `json:"trigger,omitempty"`
 	Notify      []spec.Notify `json:"notify,omitempty"`
+	// Suspended is set while an operator has suspended the orchestration:
+	// its schedules and trigger do not fire.
+	Suspended *state.Suspension `json:"suspended,omitempty"`
 	// LongRunning and WaitingTooLong are the notification thresholds in
 	// force (the defaults when the orchestration sets none).
 	LongRunning    string `json:"long_running"`
@@ -117,6 +120,11 @@ func Show(ctx context.Context, ex *executor.Executor, name string, now time.Time
 		}
 		out.Schedules = append(out.Schedules, Schedule{Cron: sc.Cron, Timezone: zone, Kind: schedule.Kind(sc.Cron),
 			Words: schedule.Describe(sc.Cron), Next: schedule.NextN(parsed, now.UTC(), NextFires)})
+	}
+	if sp, ok, err := ex.Suspension(ctx, name); err != nil {
+		return out, err
+	} else if ok {
+		out.Suspended = &sp
 	}
 	if o.Trigger != nil {
 		st, _, err := ex.TriggerStatus(ctx, name)

@@ -19,6 +19,12 @@ func (o Orchestration) WriteText(w io.Writer) {
 		p.line("  %s", o.Description)
 	}
 	p.line("  on_overlap: %s", o.OnOverlap)
+	if sp := o.Suspended; sp != nil {
+		p.line("  suspended by %s at %s: schedules and trigger do not fire (baton resume %s)", sp.By, sp.At.Format(time.RFC3339), o.Name)
+		if sp.Reason != "" {
+			p.line("    reason: %s", sp.Reason)
+		}
+	}
 	p.line("")
 	if len(o.Schedules) == 0 {
 		p.line("schedule: none")

@@ -62,7 +62,7 @@ func newJobsCommand(g *globals) *cobra.Command {
 				if len(jobs) == limit && limit > 0 {
 					fmt.Fprintf(g.stderr, "more: baton jobs --before %d\n", jobs[len(jobs)-1].ID)
 				}
-				return nil
+				return g.noteSuspended(cmd.Context(), st, orchestration)
 			})
 		},
 	}

@@ -116,6 +116,8 @@ func newRootCommand(g *globals) *cobra.Command {
 		newVersionCommand(g),
 		newNodesCommand(g),
 		newGCCommand(g),
+		newSuspendCommand(g),
+		newResumeCommand(g),
 	)
 	return root
 }
