@@ -45,6 +45,8 @@ type orchestrationRow struct {
 	// ManualOnly marks an orchestration with neither schedule nor trigger.
 	ManualOnly bool
 	Inactive   bool
+	// Suspended is set while an operator has suspended it (baton suspend).
+	Suspended *state.Suspension
 }
 
 func projectZone(sp *spec.Spec) string {
@@ -108,6 +110,13 @@ func (u *UI) orchestrationRow(ctx context.Context, sp *spec.Spec, o *spec.Orches
 	var err error
 	if row.Trigger, err = u.trigger(ctx, o, now); err != nil {
 		return row, err
+	}
+	suspensions, err := u.cfg.Store.Suspensions(ctx)
+	if err != nil {
+		return row, err
+	}
+	if sus, ok := state.Suspended(suspensions)[o.Name]; ok {
+		row.Suspended = &sus
 	}
 	jobs, err := u.cfg.Store.ListJobs(ctx, state.JobFilter{Kind: state.KindOrchestrationJob, Orchestration: o.Name, Limit: 20})
 	if err != nil {

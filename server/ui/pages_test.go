@@ -175,3 +175,26 @@ func TestLiveStreamsNeedASession(t *testing.T) {
 		}
 	}
 }
+
+// A suspended orchestration is marked on the orchestrations page and its
+// own page with who suspended it and why; the mark goes on resume.
+func TestSuspendedOrchestrationIsMarkedWithWhoAndWhy(t *testing.T) {
+	r := newRig(t)
+	c := r.client()
+	c.signIn(r.token(token.ScopeJobsRead))
+	ctx := context.Background()
+	if err := r.store.Suspend(ctx, state.Suspension{Orchestration: "daily", By: "alice", Reason: "warehouse migration", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/orchestrations", "/orchestrations/daily"} {
+		if _, body := c.get(path); !strings.Contains(body, "mark-suspended") || !strings.Contains(body, "alice") || !strings.Contains(body, "warehouse migration") {
+			t.Errorf("%s does not mark daily suspended by alice for the migration:\n%s", path, body)
+		}
+	}
+	if err := r.store.Resume(ctx, "daily"); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := c.get("/orchestrations"); strings.Contains(body, "mark-suspended") {
+		t.Errorf("/orchestrations still marks daily suspended after resume")
+	}
+}

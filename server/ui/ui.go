@@ -43,6 +43,7 @@ type Store interface {
 	LastSuccessfulDurations(ctx context.Context, orchestration string, n int) ([]time.Duration, error)
 	LastTriggerRun(ctx context.Context, orchestration string) (time.Time, bool, error)
 	ObjectRevision(ctx context.Context, kind spec.Kind, name string) (state.Revision, error)
+	Suspensions(ctx context.Context) ([]state.Suspension, error)
 }
 
 // Executor is what the UI's actions ask of the executor.
