@@ -18,7 +18,7 @@ type collector struct {
 	store state.Store
 	clock clock.Clock
 
-	jobs, queue, waiting, active, processes, revision, lastSuccess, stale, refused, lateness, loops *prometheus.Desc
+	jobs, queue, waiting, active, processes, revision, lastSuccess, stale, refused, lateness, loops, suspended *prometheus.Desc
 }
 
 func newCollector(store state.Store, c clock.Clock) *collector {
@@ -35,12 +35,13 @@ func newCollector(store state.Store, c clock.Clock) *collector {
 		processes:   prometheus.NewDesc("baton_running_task_processes", "Task processes running now.", nil, nil),
 		revision:    prometheus.NewDesc("baton_revision_info", "The applied revision (value 1).", []string{"revision"}, nil),
 		loops:       prometheus.NewDesc("baton_trigger_loops", "Event jobs not run because their chain of triggers came back to their orchestration (of the last 1000 jobs).", []string{"orchestration"}, nil),
+		suspended:   prometheus.NewDesc("baton_orchestration_suspended", "1 for each orchestration suspended with baton suspend: its schedules and trigger do not fire.", []string{"orchestration"}, nil),
 		lateness:    prometheus.NewDesc("baton_schedule_lateness_seconds", "From the due instant of an orchestration's last schedule fire to the start of its job.", []string{"orchestration"}, nil),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.jobs, c.queue, c.waiting, c.active, c.processes, c.revision, c.lastSuccess, c.stale, c.refused, c.lateness, c.loops} {
+	for _, d := range []*prometheus.Desc{c.jobs, c.queue, c.waiting, c.active, c.processes, c.revision, c.lastSuccess, c.stale, c.refused, c.lateness, c.loops, c.suspended} {
 		ch <- d
 	}
 }
@@ -109,6 +110,11 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			refused = 1
 		}
 		ch <- prometheus.MustNewConstMetric(c.refused, prometheus.GaugeValue, refused)
+	}
+	if list, err := c.store.Suspensions(ctx); err == nil {
+		for _, sp := range list {
+			ch <- prometheus.MustNewConstMetric(c.suspended, prometheus.GaugeValue, 1, sp.Orchestration)
+		}
 	}
 }
 

@@ -489,3 +489,22 @@ func TestAPICancelOfATaskJobNamesItsOrchestrationJob(t *testing.T) {
 		t.Errorf("the job was cancelled: %d %s", code, body)
 	}
 }
+
+// A suspended orchestration shows in the metrics until it is resumed.
+func TestMetricsShowASuspendedOrchestration(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	const line = `baton_orchestration_suspended{orchestration="on-feed"} 1`
+	if err := r.store.Suspend(ctx, state.Suspension{Orchestration: "on-feed", By: "alice", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := r.do("GET", "/metrics", r.admin, nil); code != 200 || !strings.Contains(string(body), line) {
+		t.Errorf("suspended: %d, want %s in\n%s", code, line, body)
+	}
+	if err := r.store.Resume(ctx, "on-feed"); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := r.do("GET", "/metrics", r.admin, nil); strings.Contains(string(body), "baton_orchestration_suspended{") {
+		t.Errorf("resumed: still suspended in the metrics")
+	}
+}
