@@ -49,10 +49,21 @@ func (w *Controller) runNode(ctx context.Context) error {
 	beat := &nodeBeat{store: store, node: state.Node{Name: n.Name, Process: n.process(), Slots: n.Slots, StartedAt: w.Clock.Now()}, w: w}
 	beatCtx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
 	beatDone := make(chan struct{})
-	go func() { defer close(beatDone); beat.run(beatCtx, n.Heartbeat) }()
+	beating := false
+	// The heartbeat starts once the node knows whether it leads or
+	// stands by (and has said so), so baton nodes never shows a role the
+	// node has not taken yet.
+	startBeat := func() {
+		if !beating {
+			beating = true
+			go func() { defer close(beatDone); beat.run(beatCtx, n.Heartbeat) }()
+		}
+	}
 	defer func() {
 		stopBeat()
-		<-beatDone
+		if beating {
+			<-beatDone
+		}
 		beat.stopped(context.WithoutCancel(ctx))
 	}()
 
@@ -67,12 +78,14 @@ func (w *Controller) runNode(ctx context.Context) error {
 				w.Logger.Info("standing by: another node leads", "node", n.Name, "leader", err.Error())
 				standing = true
 			}
+			startBeat()
 			if !w.sleep(ctx, n.Standby) {
 				return nil
 			}
 			continue
 		case err != nil:
 			w.Logger.Error("cannot reach the state to take the lead; trying again", "node", n.Name, "error", err)
+			startBeat()
 			if !w.sleep(ctx, n.Standby) {
 				return nil
 			}
@@ -81,6 +94,7 @@ func (w *Controller) runNode(ctx context.Context) error {
 		standing = false
 		lost := beat.takeLead(ctx)
 		w.Logger.Info("leading", "node", n.Name, "previous_leader_lost", lost)
+		startBeat()
 		err = w.lead(ctx, executor.RunOptions{Grace: w.Grace, Lease: lease, LostNode: lost})
 		beat.leading.Store(false)
 		if relErr := lease.Release(); relErr != nil {
@@ -93,7 +107,13 @@ func (w *Controller) runNode(ctx context.Context) error {
 			w.Logger.Error("lost the lead: this node's tasks were stopped; standing by", "node", n.Name)
 			continue
 		}
-		return err
+		// Anything else that ended the lead (the database going away
+		// while the executor started, say) is no reason for a node to
+		// exit: another node, or this one, leads again when it can.
+		w.Logger.Error("the lead ended; standing by", "node", n.Name, "error", err)
+		if !w.sleep(ctx, n.Standby) {
+			return nil
+		}
 	}
 }
 
