@@ -49,6 +49,12 @@ format, and a plan that apply would refuse exits 1.`,
 				if werr := writePlan(g, plan, format); werr != nil {
 					return werr
 				}
+				if base == "" {
+					// Applying does not lift a suspension: say which stay paused.
+					if werr := g.noteSuspended(cmd.Context(), rec.Store, ""); werr != nil {
+						return werr
+					}
+				}
 			}
 			if err != nil {
 				if plan != nil && reconciler.Refused(err) {

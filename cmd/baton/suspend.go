@@ -21,7 +21,8 @@ func newSuspendCommand(g *globals) *cobra.Command {
 		Long: `Suspend pauses the applied orchestration NAME: its schedules and event
 trigger stop firing until baton resume NAME. It is an operator's escape
 hatch that needs no commit; who suspended it (BATON_USER, else USER), when
-and --reason are recorded and shown by baton show, baton jobs and the web UI.
+and --reason are recorded and shown by baton show, baton jobs, baton plan,
+the metrics (baton_orchestration_suspended) and the web UI.
 Manual runs (baton run, the API) still work. Schedule instants that pass
 while it is suspended are not made up on resume; table updates made
 meanwhile still count for its trigger.`,
