@@ -4,36 +4,17 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/baton-dev/baton/state"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migrations are the schema versions in order: migration i brings the
-// schema from version i to i+1. They are forward-only; a released one never
-// changes.
-var migrations = loadMigrations()
-
-func loadMigrations() []string {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		panic(err)
-	}
-	sort.Strings(names)
-	out := make([]string, len(names))
-	for i, n := range names {
-		b, err := migrationFiles.ReadFile(n)
-		if err != nil {
-			panic(err)
-		}
-		out[i] = string(b)
-	}
-	return out
-}
+// migrations are the schema versions in order (see state.Migrations).
+var migrations = state.Migrations(migrationFiles, "migrations")
 
 // SchemaVersion is the schema version of the database.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
