@@ -31,11 +31,17 @@ type env struct {
 func newEnv(t testing.TB, src string, opts ...func(*Config)) *env {
 	t.Helper()
 	dir := t.TempDir()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "state.db"))
+	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newEnvOn(t, dir, store, src, opts...)
+}
+
+// newEnvOn is newEnv on a state of the test's choice, closed when the test
+// ends; dir is the test's scratch directory.
+func newEnvOn(t testing.TB, dir string, store state.Store, src string, opts ...func(*Config)) *env {
+	t.Helper()
 	t.Cleanup(func() { store.Close() })
 	e := &env{t: t, dir: dir, store: store}
 	cfg := Config{

@@ -83,6 +83,7 @@ func (e *Executor) execute(ctx context.Context, t taskStart) taskResult {
 		return res
 	}
 	log := newCappedLog(e.logPath(t.job.ID), e.cfg.LogLimit)
+	defer e.streamLog(t.job.ID)() // ends before keepLog keeps the whole log
 	var cmd Command
 	var err error
 	if t.prepared != nil {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -386,34 +385,23 @@ func (s *Server) jobLogs(w http.ResponseWriter, r *http.Request, tok state.Token
 		tasks = []state.Job{job}
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	logs := executor.LogsOf(s.Store)
 	for _, t := range tasks {
 		if t.LogPath == "" {
-			continue
+			continue // not started
 		}
-		f, err := os.Open(t.LogPath)
-		if err != nil {
-			if os.IsNotExist(err) && t.Status.Terminal() {
-				s.writeKeptLog(r, w, t)
-			}
-			continue
+		// A task of another node: what the state kept, while it runs too.
+		b, ok := executor.ReadLog(r.Context(), logs, t, 0, 0)
+		if !ok && !t.Status.Terminal() {
+			continue // nothing written yet
 		}
 		fmt.Fprintf(w, "==> %s/%s (job %d, %s) <==\n", t.Phase, t.Task, t.ID, t.Status)
-		_, _ = io.Copy(w, f)
-		f.Close()
-	}
-}
-
-// writeKeptLog writes the log a shared state kept of a task that ran on
-// another node, or says where it is when the state keeps none.
-func (s *Server) writeKeptLog(r *http.Request, w io.Writer, t state.Job) {
-	fmt.Fprintf(w, "==> %s/%s (job %d, %s) <==\n", t.Phase, t.Task, t.ID, t.Status)
-	if logs, ok := s.Store.(state.LogStore); ok {
-		if b, kept, err := logs.Log(r.Context(), t.ID); err == nil && kept {
-			_, _ = w.Write(b)
-			return
+		if !ok {
+			fmt.Fprintf(w, "baton: %s\n", executor.MissingLog(logs, t))
+			continue
 		}
+		_, _ = w.Write(b)
 	}
-	fmt.Fprintf(w, "baton: the log of job %d is not on this node; read it on the node that ran the task\n", t.ID)
 }
 
 func (s *Server) retryJob(w http.ResponseWriter, r *http.Request, tok state.Token) {

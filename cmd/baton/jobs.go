@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/terminal"
 )
@@ -220,53 +221,39 @@ func newJobsLogsCommand(g *globals) *cobra.Command {
 	return cmd
 }
 
-// printKeptLog prints the log a shared state kept of a task that ran on
-// another machine, or says where it is when the state keeps none.
-func printKeptLog(ctx context.Context, w io.Writer, st state.Store, t state.Job, header bool) {
-	if header {
-		fmt.Fprintf(w, "==> %s/%s (job %d, %s) <==\n", terminal.Escape(t.Phase), terminal.Escape(t.Task), t.ID, t.Status)
-	}
-	if logs, ok := st.(state.LogStore); ok {
-		if b, kept, err := logs.Log(ctx, t.ID); err == nil && kept {
-			_, _ = w.Write(b)
-			return
-		}
-	}
-	fmt.Fprintf(w, "baton: the log of job %d is not on this machine (%s): read it on the node that ran the task\n", t.ID, terminal.Escape(t.LogPath))
-}
-
 // printLogs prints each task's log under a header; with follow it prints
-// what the tasks write until the job ends.
+// what the tasks write until the job ends. A task that runs on another
+// node is read from what the state keeps of its log (a PostgreSQL state:
+// the node copies the output there every second or so).
 func printLogs(ctx context.Context, w io.Writer, st state.Store, job state.Job, followLogs bool) error {
+	logs := executor.LogsOf(st)
 	offsets := map[state.JobID]int64{}
 	headed := map[state.JobID]bool{}
+	missing := map[state.JobID]bool{}
 	for {
 		tasks := job.Tasks
 		if job.Kind == state.KindTaskJob {
 			tasks = []state.Job{job}
 		}
 		for _, t := range tasks {
-			if t.LogPath == "" {
-				continue // not started
+			if t.LogPath == "" || missing[t.ID] {
+				continue // not started, or said where it is
 			}
-			f, err := os.Open(t.LogPath)
-			if err != nil {
-				if !headed[t.ID] && t.Status.Terminal() && os.IsNotExist(err) {
-					// Ran on another node: print the log the state kept.
-					printKeptLog(ctx, w, st, t, len(tasks) > 1)
-					headed[t.ID] = true
-				}
-				continue // not started yet
+			b, ok := executor.ReadLog(ctx, logs, t, offsets[t.ID], 0)
+			if !ok && !t.Status.Terminal() {
+				continue // nothing written yet
 			}
 			if !headed[t.ID] && len(tasks) > 1 {
 				fmt.Fprintf(w, "==> %s/%s (job %d, %s) <==\n", terminal.Escape(t.Phase), terminal.Escape(t.Task), t.ID, t.Status)
 				headed[t.ID] = true
 			}
-			if _, err := f.Seek(offsets[t.ID], io.SeekStart); err == nil {
-				n, _ := io.Copy(w, f)
-				offsets[t.ID] += n
+			if !ok {
+				fmt.Fprintf(w, "baton: %s\n", terminal.Escape(executor.MissingLog(logs, t)))
+				missing[t.ID] = true
+				continue
 			}
-			f.Close()
+			_, _ = w.Write(b)
+			offsets[t.ID] += int64(len(b))
 		}
 		if !followLogs || job.Status.Terminal() {
 			return nil

@@ -2,10 +2,8 @@ package ui
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -178,38 +176,19 @@ func (u *UI) jobPage(w http.ResponseWriter, r *http.Request, s *session) {
 }
 
 // readLog reads the end of a task's log: from its file, or, for a task
-// that ran on another node, from what a shared state kept of it.
+// that runs or ran on another node, from what a shared state keeps of it;
+// for a task that ended, it says where a log found in neither is.
 func (u *UI) readLog(ctx context.Context, t state.Job) taskLog {
-	l := readLogFile(t)
-	if l.Text != "" || !t.Status.Terminal() {
-		return l
-	}
-	if logs, ok := u.cfg.Store.(state.LogStore); ok {
-		if b, kept, err := logs.Log(ctx, t.ID); err == nil && kept {
-			from := max(len(b)-logWindow, 0)
-			l.Cut, l.Text, l.Offset = from > 0, string(b[from:]), int64(len(b))
-		}
-	}
-	return l
-}
-
-// readLogFile reads the end of a task's log file.
-func readLogFile(t state.Job) taskLog {
 	l := taskLog{Task: t}
-	f, err := os.Open(t.LogPath)
-	if err != nil {
+	logs := executor.LogsOf(u.cfg.Store)
+	text, end, cut, ok := executor.TailLog(ctx, logs, t, logWindow)
+	if !ok {
+		if t.Status.Terminal() {
+			l.Text = "baton: " + executor.MissingLog(logs, t) + "\n"
+		}
 		return l
 	}
-	defer f.Close()
-	size, err := f.Seek(0, io.SeekEnd)
-	if err != nil {
-		return l
-	}
-	from := max(size-logWindow, 0)
-	l.Cut = from > 0
-	b := make([]byte, size-from)
-	n, _ := f.ReadAt(b, from)
-	l.Text, l.Offset = string(b[:n]), from+int64(n)
+	l.Text, l.Offset, l.Cut = string(text), end, cut
 	return l
 }
 

@@ -21,9 +21,14 @@ func (k keptLogs) StoreLog(ctx context.Context, id state.JobID, log []byte) erro
 	return nil
 }
 
-func (k keptLogs) Log(ctx context.Context, id state.JobID) ([]byte, bool, error) {
+func (k keptLogs) AppendLog(ctx context.Context, id state.JobID, offset int64, data []byte) error {
+	k.logs[id] = append(k.logs[id][:offset], data...)
+	return nil
+}
+
+func (k keptLogs) Log(ctx context.Context, id state.JobID, offset int64) ([]byte, bool, error) {
 	b, ok := k.logs[id]
-	return b, ok, nil
+	return b[min(offset, int64(len(b))):], ok, nil
 }
 
 // TestJobPageShowsTheLogKeptForATaskOfAnotherNode: the log file of a task
@@ -40,6 +45,15 @@ func TestJobPageShowsTheLogKeptForATaskOfAnotherNode(t *testing.T) {
 	running := task
 	running.ID, running.Status = 8, state.JobProcessing
 	if l := u.readLog(context.Background(), running); l.Text != "" {
-		t.Errorf("a running task without a local file shows %q, want nothing yet", l.Text)
+		t.Errorf("a running task of another node with nothing kept yet shows %q, want nothing yet", l.Text)
+	}
+	u.cfg.Store.(keptLogs).logs[8] = []byte("so far\n")
+	if l := u.readLog(context.Background(), running); l.Text != "so far\n" || l.Offset != 7 {
+		t.Errorf("a running task of another node shows %q from offset %d, want what was kept so far, to tail from 7", l.Text, l.Offset)
+	}
+	lost := task
+	lost.ID = 9
+	if l := u.readLog(context.Background(), lost); !strings.Contains(l.Text, "not in the state") || !strings.Contains(l.Text, lost.LogPath) {
+		t.Errorf("an ended task whose log was not kept shows %q, want where the log is", l.Text)
 	}
 }

@@ -7,13 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/baton-dev/baton/clock"
+	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/state"
 )
 
@@ -285,7 +285,7 @@ func (u *UI) logTail(w http.ResponseWriter, r *http.Request, s *session) {
 			if t.LogPath == "" {
 				continue
 			}
-			text, next := readFrom(t.LogPath, offsets, t.ID)
+			text, next := u.readFrom(r.Context(), t, offsets)
 			if text == "" {
 				continue
 			}
@@ -307,30 +307,21 @@ func (u *UI) logTail(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 }
 
-// readFrom reads a log from the task's offset; a log never seen starts at
-// its last window.
-func readFrom(path string, offsets map[state.JobID]int64, id state.JobID) (string, int64) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", offsets[id]
-	}
-	defer f.Close()
-	size, err := f.Seek(0, io.SeekEnd)
-	if err != nil {
-		return "", offsets[id]
-	}
-	off, seen := offsets[id]
+// readFrom reads a log from the task's offset, from its file or what a
+// shared state keeps of it; a log never seen starts at its last window.
+func (u *UI) readFrom(ctx context.Context, t state.Job, offsets map[state.JobID]int64) (string, int64) {
+	logs := executor.LogsOf(u.cfg.Store)
+	off, seen := offsets[t.ID]
 	if !seen {
-		off = max(size-logWindow, 0)
+		text, end, _, ok := executor.TailLog(ctx, logs, t, logWindow)
+		if !ok {
+			return "", 0
+		}
+		return string(text), end // a window is less than a chunk
 	}
-	if off > size { // the log was replaced
-		off = 0
-	}
-	n := min(size-off, logChunkMax)
-	if n <= 0 {
+	b, ok := executor.ReadLog(ctx, logs, t, off, logChunkMax)
+	if !ok {
 		return "", off
 	}
-	b := make([]byte, n)
-	got, _ := f.ReadAt(b, off)
-	return string(b[:got]), off + int64(got)
+	return string(b), off + int64(len(b))
 }

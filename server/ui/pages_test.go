@@ -135,7 +135,7 @@ func TestRunFormDeselectsTasksAndOverridesParameters(t *testing.T) {
 	}
 	for _, tk := range job.Tasks {
 		if tk.Task == "w" {
-			if l := readLogFile(tk); !strings.Contains(l.Text, `"region": "us"`) || !strings.Contains(l.Text, `"extra": 1`) {
+			if l := (&UI{}).readLog(context.Background(), tk); !strings.Contains(l.Text, `"region": "us"`) || !strings.Contains(l.Text, `"extra": 1`) {
 				t.Fatalf("the override did not reach the task: %s", l.Text)
 			}
 		}
