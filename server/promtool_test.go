@@ -9,10 +9,12 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/notify"
+	"github.com/baton-dev/baton/state"
 )
 
 // /metrics passes Prometheus' own linter after a job ran, the observed
@@ -32,6 +34,9 @@ func TestMetricsPassPromtoolCheck(t *testing.T) {
 	}
 	r.runQueue()
 	r.metrics.SourceFetched(nil)
+	if err := r.store.RecordNode(context.Background(), state.Node{Name: "vm-1", Slots: 2, Leading: true, StartedAt: time.Now(), HeartbeatAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	deliveries := notify.NewDeliveryCounter()
 	deliveries.WithLabelValues("ops", notify.OutcomeSent).Inc()
 	deliveries.WithLabelValues("ops", notify.OutcomeUndeliverable).Inc()
@@ -53,6 +58,8 @@ func TestMetricsPassPromtoolCheck(t *testing.T) {
 		`baton_revision_info{revision="r1"} 1`,
 		`baton_active_jobs{status="processing"} 0`,
 		`baton_running_task_processes 0`,
+		`baton_node_up{node="vm-1"} 1`,
+		`baton_node_leader{node="vm-1"} 1`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics has no %s:\n%s", want, body)

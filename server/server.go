@@ -55,7 +55,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	registry := prometheus.NewRegistry()
-	registry.MustRegister(newCollector(s.Store, s.Clock))
+	registry.MustRegister(newCollector(s.Store, s.Clock), newNodeCollector(s.Store, s.Clock))
 	registry.MustRegister(s.Collectors...)
 	metrics := promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
 	if s.PublicMetrics {

@@ -17,7 +17,7 @@ type nodeView struct {
 	// Status is leading, standby, stopped or lost (no heartbeat for
 	// longer than --lost-after).
 	Status string `json:"status"`
-	// RunningTasks counts the task processes of the leading node.
+	// RunningTasks counts the node's task processes.
 	RunningTasks int `json:"running_tasks"`
 }
 
@@ -39,17 +39,15 @@ when it is lost, and those that stopped or went silent.`,
 				if err != nil {
 					return err
 				}
-				running, err := runningTasks(cmd, st)
+				processing, err := st.ListJobs(cmd.Context(), state.JobFilter{Kind: state.KindTaskJob, Statuses: []state.JobStatus{state.JobProcessing}})
 				if err != nil {
-					return err
+					return fmt.Errorf("count running tasks: %w", err)
 				}
-				views := make([]nodeView, len(nodes))
 				now := time.Now()
+				running := state.RunningByNode(nodes, processing, now, lostAfter)
+				views := make([]nodeView, len(nodes))
 				for i, n := range nodes {
-					views[i] = nodeView{Node: n, Status: nodeStatus(n, now, lostAfter)}
-					if views[i].Status == "leading" {
-						views[i].RunningTasks = running
-					}
+					views[i] = nodeView{Node: n, Status: n.Status(now, lostAfter), RunningTasks: running[n.Name]}
 				}
 				if asJSON {
 					return writeJSON(g.stdout, views)
@@ -73,28 +71,6 @@ when it is lost, and those that stopped or went silent.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().DurationVar(&lostAfter, "lost-after", 30*time.Second, "a node without a heartbeat for this long is shown lost")
+	cmd.Flags().DurationVar(&lostAfter, "lost-after", state.LostAfter, "a node without a heartbeat for this long is shown lost")
 	return cmd
-}
-
-func nodeStatus(n state.Node, now time.Time, lostAfter time.Duration) string {
-	switch {
-	case !n.StoppedAt.IsZero():
-		return "stopped"
-	case now.Sub(n.HeartbeatAt) > lostAfter:
-		return "lost"
-	case n.Leading:
-		return "leading"
-	}
-	return "standby"
-}
-
-// runningTasks counts the task processes running now: all run on the
-// leading node.
-func runningTasks(cmd *cobra.Command, st state.Store) (int, error) {
-	jobs, err := st.ListJobs(cmd.Context(), state.JobFilter{Kind: state.KindTaskJob, Statuses: []state.JobStatus{state.JobProcessing}})
-	if err != nil {
-		return 0, fmt.Errorf("count running tasks: %w", err)
-	}
-	return len(jobs), nil
 }
