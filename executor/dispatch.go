@@ -263,6 +263,7 @@ func (d *dispatcher) handle(ctx context.Context, ev event) error {
 // make another startable (a task that runs an orchestration queues its
 // job), so it repeats until a pass changes nothing.
 func (d *dispatcher) schedule(ctx context.Context) error {
+	d.limit = d.e.appliedLimit(d.limit)
 	for {
 		before := d.changes
 		if err := d.schedulePass(ctx); err != nil {

@@ -281,6 +281,20 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error
 // may lead now.
 var ErrLeaseLost = errors.New("executor lease lost")
 
+// appliedLimit is the process limit of the applied revision this executor
+// read last (every submit and every look for due schedules reads it), or
+// current before it read any: a revision applied while Run runs changes
+// the limit from the next round on.
+func (e *Executor) appliedLimit(current int) int {
+	e.specMu.Lock()
+	s := e.spec
+	e.specMu.Unlock()
+	if s == nil {
+		return current
+	}
+	return e.maxParallel(s)
+}
+
 func (e *Executor) maxParallel(s *spec.Spec) int {
 	n := runtime.NumCPU()
 	switch {

@@ -594,3 +594,37 @@ orchestration "o" {
 		})
 	}
 }
+
+// A running executor takes max_parallel_jobs from the revision its jobs
+// come from, also one applied after it started (the controller starts the
+// executor before its first apply).
+func TestMaxParallelJobsOfARevisionAppliedWhileRunning(t *testing.T) {
+	tasks := `
+configuration "c1" { command = ["true"] }
+configuration "c2" { command = ["true"] }
+configuration "c3" { command = ["true"] }
+orchestration "o" {
+  phase "p" {
+    task "1" { configuration = "c1" }
+    task "2" { configuration = "c2" }
+    task "3" { configuration = "c3" }
+  }
+}`
+	e := newEnv(t, "project { max_parallel_jobs = 1 }\n"+tasks)
+	e.runBackground()
+	first := e.submit(Request{Orchestration: "o"})
+	e.waitFor("the first job to end", func() bool { return e.job(first.ID).Status.Terminal() })
+	if n := maxOverlap(e.job(first.ID).Tasks); n != 1 {
+		t.Fatalf("with max_parallel_jobs = 1, %d tasks ran at once", n)
+	}
+	e.apply("project { max_parallel_jobs = 3 }\n" + tasks)
+	second := e.submit(Request{Orchestration: "o"})
+	e.waitFor("the second job to end", func() bool { return e.job(second.ID).Status.Terminal() })
+	got := e.job(second.ID)
+	if got.Status != state.JobSuccess {
+		t.Fatalf("job = %s: %s", got.Status, statuses(got))
+	}
+	if n := maxOverlap(got.Tasks); n != 3 {
+		t.Errorf("after max_parallel_jobs = 3 was applied, at most %d tasks ran at once, want 3", n)
+	}
+}
