@@ -1,11 +1,13 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,9 +64,11 @@ func (s *Store) CreateJobWithFires(ctx context.Context, orch state.NewJob, tasks
 }
 
 // CreateJobs records several jobs in one transaction (the orchestrations
-// due at the same instant), all or none.
+// due at the same instant), all or none. The jobs it returns are made from
+// what it inserted, as reading them back would give them: a burst of jobs
+// reaches the dispatcher without a second round of queries.
 func (s *Store) CreateJobs(ctx context.Context, sets []state.NewJobSet) ([]state.Job, error) {
-	ids := make([]state.JobID, len(sets))
+	jobs := make([]state.Job, len(sets))
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO jobs (kind, parent_id, parent_task_id, orchestration, phase, phase_index, task,
 			task_index, configuration, serial_key, status, trigger, triggered_by, notify_to, revision, retry_of, created_at,
@@ -73,19 +77,17 @@ func (s *Store) CreateJobs(ctx context.Context, sets []state.NewJobSet) ([]state
 			return err
 		}
 		defer stmt.Close()
-		insert := func(n state.NewJob, parent state.JobID) (state.JobID, error) {
-			spec := string(n.Spec)
-			if spec == "" {
-				spec = "{}"
-			}
+		insert := func(n state.NewJob, parent state.JobID) (state.Job, error) {
+			j := stored(n, parent)
 			res, err := stmt.ExecContext(ctx, n.Kind, nullID(parent), nullID(n.ParentTaskID), n.Orchestration, n.Phase, n.PhaseIndex,
 				n.Task, n.TaskIndex, n.Configuration, n.SerialKey, n.Status, n.Trigger, n.TriggeredBy, n.NotifyTo, n.Revision,
-				nullID(n.RetryOf), toDB(n.CreatedAt), n.Message, spec, n.Selected)
+				nullID(n.RetryOf), toDB(n.CreatedAt), n.Message, string(j.Spec), n.Selected)
 			if err != nil {
-				return 0, fmt.Errorf("record job of %s: %w", n.Orchestration, err)
+				return j, fmt.Errorf("record job of %s: %w", n.Orchestration, err)
 			}
-			i, err := res.LastInsertId()
-			return state.JobID(i), err
+			id, err := res.LastInsertId()
+			j.ID = state.JobID(id)
+			return j, err
 		}
 		for i, set := range sets {
 			for _, f := range set.Fires {
@@ -93,27 +95,43 @@ func (s *Store) CreateJobs(ctx context.Context, sets []state.NewJobSet) ([]state
 					return err
 				}
 			}
-			if ids[i], err = insert(set.Orchestration, 0); err != nil {
+			if jobs[i], err = insert(set.Orchestration, 0); err != nil {
 				return err
 			}
 			for _, t := range set.Tasks {
-				if _, err := insert(t, ids[i]); err != nil {
+				tj, err := insert(t, jobs[i].ID)
+				if err != nil {
 					return err
 				}
+				jobs[i].Tasks = append(jobs[i].Tasks, tj)
 			}
+			// Read back, the tasks come in phase and task order.
+			slices.SortStableFunc(jobs[i].Tasks, func(a, b state.Job) int {
+				return cmp.Or(cmp.Compare(a.PhaseIndex, b.PhaseIndex), cmp.Compare(a.TaskIndex, b.TaskIndex))
+			})
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	jobs := make([]state.Job, len(ids))
-	for i, id := range ids {
-		if jobs[i], err = s.jobFrom(ctx, s.w, id); err != nil {
-			return nil, err
-		}
-	}
 	return jobs, nil
+}
+
+// stored is a new job as reading it back gives it, but for its id.
+func stored(n state.NewJob, parent state.JobID) state.Job {
+	spec := n.Spec
+	if len(spec) == 0 {
+		spec = json.RawMessage("{}")
+	}
+	var created time.Time
+	if !n.CreatedAt.IsZero() {
+		created = time.Unix(0, n.CreatedAt.UnixNano()).UTC()
+	}
+	return state.Job{Kind: n.Kind, ParentID: parent, ParentTaskID: n.ParentTaskID, Orchestration: n.Orchestration,
+		Phase: n.Phase, PhaseIndex: n.PhaseIndex, Task: n.Task, TaskIndex: n.TaskIndex, Configuration: n.Configuration,
+		SerialKey: n.SerialKey, Status: n.Status, Trigger: n.Trigger, TriggeredBy: n.TriggeredBy, NotifyTo: n.NotifyTo,
+		Revision: n.Revision, RetryOf: n.RetryOf, CreatedAt: created, Message: n.Message, Spec: spec, Selected: n.Selected}
 }
 
 type querier interface {

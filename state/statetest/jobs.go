@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -149,6 +150,36 @@ func testCreateJobsIsAllOrNone(t *testing.T, s state.Store) {
 	}
 	if fires, _ := s.LastFires(ctx); !fires[[2]string{"a", "0"}].Equal(now) {
 		t.Errorf("fire not recorded with its job: %v", fires)
+	}
+}
+
+// testCreateJobsReturnsTheJobsAsStored: the jobs CreateJobs returns (the
+// dispatcher runs them as they are) are what reading them back gives.
+func testCreateJobsReturnsTheJobsAsStored(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	earlier := newJob(t, s, "o", 1)
+	now := time.Date(2026, 3, 29, 1, 30, 0, 123456789, time.FixedZone("CET", 3600))
+	orch := state.NewJob{Kind: state.KindOrchestrationJob, Orchestration: "o", SerialKey: "orchestration:o", Status: state.JobCreated,
+		Trigger: "retry", TriggeredBy: "token t1", NotifyTo: "ops@example.com", Revision: "abc123", RetryOf: earlier.ID,
+		Spec: json.RawMessage(`{"on_overlap":"wait"}`), Selected: true, CreatedAt: now}
+	tasks := []state.NewJob{
+		{Kind: state.KindTaskJob, Orchestration: "o", Phase: "p1", Task: "a", Configuration: "c", SerialKey: "configuration:c",
+			Status: state.JobCreated, Trigger: "retry", Revision: "abc123", Spec: json.RawMessage(`{"argv":["true"]}`), Selected: true, CreatedAt: now},
+		{Kind: state.KindTaskJob, Orchestration: "o", Phase: "p2", PhaseIndex: 1, Task: "b", TaskIndex: 0, SerialKey: "orchestration:x",
+			Status: state.JobSkipped, Message: "skipped: not selected for this run", Trigger: "retry", CreatedAt: now},
+	}
+	created, err := s.CreateJobs(ctx, []state.NewJobSet{{Orchestration: orch, Tasks: tasks}, {Orchestration: orch}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range created {
+		stored, err := s.Job(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(c, stored) {
+			t.Errorf("CreateJobs returned\n%+v\nreading it back gives\n%+v", c, stored)
+		}
 	}
 }
 

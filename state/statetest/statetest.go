@@ -26,6 +26,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"ListJobsFiltersByTriggerAndRetryOf", testListJobsFiltersByTriggerAndRetryOf},
 		{"RequestCancel", testRequestCancel},
 		{"CreateJobsIsAllOrNone", testCreateJobsIsAllOrNone},
+		{"CreateJobsReturnsTheJobsAsStored", testCreateJobsReturnsTheJobsAsStored},
 		{"UpdateJobsIsAllOrNone", testUpdateJobsIsAllOrNone},
 		{"ChildJobIsTheOrchestrationATaskStarted", testChildJobIsTheOrchestrationATaskStarted},
 		{"LastSuccessfulDurationsCountsOnlySuccessfulRuns", testLastSuccessfulDurationsCountsOnlySuccessfulRuns},
