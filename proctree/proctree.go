@@ -74,22 +74,28 @@ func (t *Tree) WithoutCgroup() {
 	becomeSubreaper()
 }
 
-// Start starts cmd (made with Attr) as the task's own process.
+// Start starts cmd (made with Attr) as the task's own process. Starts run
+// side by side: a burst of tasks forks on every core.
 func (t *Tree) Start(cmd *exec.Cmd) error {
-	mains.Lock()
-	defer mains.Unlock()
+	mains.starting.RLock()
+	defer mains.starting.RUnlock()
 	if err := cmd.Start(); err != nil {
 		return err
 	}
 	t.pid = cmd.Process.Pid
+	mains.Lock()
 	mains.pids[t.pid] = true
+	mains.Unlock()
 	return nil
 }
 
 // mains are the task processes started and not yet waited for: the
-// children of this process that are not orphans. The lock also covers a
-// start, so that a process that exits at once is never taken for one.
+// children of this process that are not orphans. Every start holds
+// starting for reading until its process is listed, and reapOrphans holds
+// it for writing, so that a process that exits at once is never taken for
+// an orphan.
 var mains = struct {
+	starting sync.RWMutex
 	sync.Mutex
 	pids map[int]bool
 }{pids: map[int]bool{}}
@@ -99,6 +105,8 @@ var mains = struct {
 // its group and session and exited while the task ran). Baton starts no
 // other child processes than tasks.
 func reapOrphans() {
+	mains.starting.Lock()
+	defer mains.starting.Unlock()
 	mains.Lock()
 	defer mains.Unlock()
 	self := os.Getpid()
