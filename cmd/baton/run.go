@@ -130,12 +130,12 @@ func (g *globals) reportDetached(ctx context.Context, st state.Store, job state.
 // signal: its job goes on.
 func (g *globals) executeAndFollow(ctx context.Context, st state.Store, ex *executor.Executor, id state.JobID, asJSON bool) error {
 	stopTrying := make(chan struct{})
-	run := &localExecutor{done: make(chan struct{})}
+	run := &localExecutor{done: make(chan struct{}), idle: make(chan struct{}, 1)}
 	go func() {
-		run.err = executeWhenFree(ctx, ex, stopTrying)
+		run.err = executeWhenFree(ctx, ex, stopTrying, run.idle)
 		close(run.done)
 	}()
-	job, err := follow(ctx, st, ex, id, newProgress(g.stderr), run)
+	job, err := follow(ctx, st, ex, id, newProgress(g.stderr), run, followPollMax)
 	close(stopTrying)
 	if errors.Is(err, errStoppedFollowing) {
 		<-run.done
@@ -171,12 +171,19 @@ const takeOverEvery = 250 * time.Millisecond
 // executeWhenFree runs the executor until the queue is empty whenever no
 // other process does, and tries again until stop is closed (the job
 // ended) or ctx ends. A run that started goes on until the queue is empty
-// or ctx ends.
-func executeWhenFree(ctx context.Context, ex *executor.Executor, stop <-chan struct{}) error {
+// or ctx ends; each time it ran the queue empty it tells idle, so the
+// follower looks at its job at once instead of at its next poll.
+func executeWhenFree(ctx context.Context, ex *executor.Executor, stop <-chan struct{}, idle chan<- struct{}) error {
 	for {
 		_, err := ex.Run(ctx, executor.RunOptions{UntilIdle: true})
 		if err != nil && !errors.Is(err, executor.ErrBusy) {
 			return err
+		}
+		if err == nil {
+			select {
+			case idle <- struct{}{}:
+			default:
+			}
 		}
 		t := time.NewTimer(takeOverEvery)
 		select {
@@ -195,7 +202,14 @@ func executeWhenFree(ctx context.Context, ex *executor.Executor, stop <-chan str
 type localExecutor struct {
 	done chan struct{} // closed when it has stopped; err is set then
 	err  error
+	// idle hears each time it ran the queue empty: the followed job
+	// has ended then, whoever ran it.
+	idle chan struct{}
 }
+
+// followPollMax bounds how long a follower waits between two looks at its
+// job while another process runs it.
+const followPollMax = time.Second
 
 // errStoppedFollowing means a signal ended a follower; its job goes on.
 var errStoppedFollowing = errors.New("stopped following")
@@ -203,7 +217,7 @@ var errStoppedFollowing = errors.New("stopped following")
 // follow polls the job until it ends, reporting changes. It also ends when
 // the local executor fails, and on a signal: at once when this process
 // only follows, else once the executor has stopped the job's tasks.
-func follow(ctx context.Context, st state.Store, ex *executor.Executor, id state.JobID, p *progress, run *localExecutor) (state.Job, error) {
+func follow(ctx context.Context, st state.Store, ex *executor.Executor, id state.JobID, p *progress, run *localExecutor, pollMax time.Duration) (state.Job, error) {
 	done := ctx.Done()
 	runDone := run.done
 	for {
@@ -222,8 +236,10 @@ func follow(ctx context.Context, st state.Store, ex *executor.Executor, id state
 		}
 		// Reading a job costs in proportion to its tasks; a big job is
 		// polled less often so the follower does not slow the run.
-		wait := time.NewTimer(min(100*time.Millisecond+time.Duration(len(job.Tasks))*time.Millisecond, time.Second))
+		wait := time.NewTimer(min(100*time.Millisecond+time.Duration(len(job.Tasks))*time.Millisecond, pollMax))
 		select {
+		case <-run.idle:
+			wait.Stop()
 		case <-runDone:
 			wait.Stop()
 			if run.err != nil && ctx.Err() == nil {
