@@ -115,7 +115,7 @@ func startIn(tree *proctree.Tree, c Command) (*osProcess, error) {
 			return nil, err
 		}
 	} else {
-		r, w, err := os.Pipe()
+		r, w, err := logPipe()
 		if err != nil {
 			return nil, err
 		}
@@ -133,6 +133,24 @@ func startIn(tree *proctree.Tree, c Command) (*osProcess, error) {
 		}()
 	}
 	return p, nil
+}
+
+// logPipe makes the pipe of a task's output. Only the read end goes to
+// the runtime's poller, so that its read can time out; the write end stays
+// blocking, as the task expects of its stdout. os.Pipe would register
+// both ends and then switch the write end back: five system calls more
+// per task.
+func logPipe() (r, w *os.File, err error) {
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+		return nil, nil, os.NewSyscallError("pipe2", err)
+	}
+	if _, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(p[0]), syscall.F_SETFL, syscall.O_NONBLOCK); errno != 0 {
+		syscall.Close(p[0])
+		syscall.Close(p[1])
+		return nil, nil, os.NewSyscallError("fcntl", errno)
+	}
+	return os.NewFile(uintptr(p[0]), "|0"), os.NewFile(uintptr(p[1]), "|1"), nil
 }
 
 type osProcess struct {

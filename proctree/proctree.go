@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/baton-dev/baton/internal/plainfile"
 )
 
 // Tree is the process tree of one task.
@@ -23,8 +25,10 @@ type Tree struct {
 	marker []byte
 	// cgroup is the directory of the task's cgroup; "" without one.
 	cgroup string
-	cgfd   *os.File
-	pid    int
+	// cgfd is a descriptor of that directory, for CLONE_INTO_CGROUP;
+	// held raw, as the runtime's poller has no use for it.
+	cgfd int
+	pid  int
 }
 
 // Prepare makes the tree of a task before its process starts. key names its
@@ -33,12 +37,12 @@ type Tree struct {
 // task inherits, used to find escaped processes without a cgroup. With
 // noCgroup, the tree is found through /proc even where cgroups work.
 func Prepare(key, marker string, noCgroup bool) *Tree {
-	t := &Tree{key: key, marker: []byte(marker + "\x00")}
+	t := &Tree{key: key, marker: []byte(marker + "\x00"), cgfd: -1}
 	if base := cgroupBase(); base != "" && !noCgroup {
-		dir := filepath.Join(base, key)
-		if err := os.Mkdir(dir, 0o755); err == nil || errors.Is(err, os.ErrExist) {
-			if f, err := os.Open(dir); err == nil {
-				t.cgroup, t.cgfd = dir, f
+		dir := base + "/" + key
+		if err := syscall.Mkdir(dir, 0o755); err == nil || err == syscall.EEXIST {
+			if fd, err := openDir(dir); err == nil {
+				t.cgroup, t.cgfd = dir, fd
 			}
 		}
 	}
@@ -53,8 +57,8 @@ func Prepare(key, marker string, noCgroup bool) *Tree {
 // parent-death signal.
 func (t *Tree) Attr() *syscall.SysProcAttr {
 	a := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if t.cgfd != nil {
-		a.UseCgroupFD, a.CgroupFD = true, int(t.cgfd.Fd())
+	if t.cgfd >= 0 {
+		a.UseCgroupFD, a.CgroupFD = true, t.cgfd
 	}
 	return a
 }
@@ -68,9 +72,9 @@ func (t *Tree) WithoutCgroup() {
 	if t.cgroup == "" {
 		return
 	}
-	t.cgfd.Close()
-	_ = os.Remove(t.cgroup)
-	t.cgroup, t.cgfd = "", nil
+	_ = syscall.Close(t.cgfd)
+	_ = syscall.Rmdir(t.cgroup)
+	t.cgroup, t.cgfd = "", -1
 	becomeSubreaper()
 }
 
@@ -148,11 +152,22 @@ func (t *Tree) Close() {
 	mains.Lock()
 	delete(mains.pids, t.pid)
 	mains.Unlock()
-	t.Kill()
-	if t.cgroup != "" {
-		t.cgfd.Close()
-		removeCgroup(t.cgroup)
+	if t.cgroup == "" {
+		t.Kill()
+		return
 	}
+	if t.cgfd >= 0 {
+		_ = syscall.Close(t.cgfd)
+		t.cgfd = -1
+	}
+	// The kernel refuses to remove a cgroup that still holds a process
+	// (EBUSY), so a removal that succeeds proves nothing was left: the
+	// usual end of a task costs one call instead of a kill and a scan.
+	if err := syscall.Rmdir(t.cgroup); err == nil || err == syscall.ENOENT {
+		return
+	}
+	killCgroup(t.cgroup, t.pid)
+	removeCgroup(t.cgroup)
 }
 
 // KillLeftovers kills what is left of a task whose owner died: the processes
@@ -234,6 +249,16 @@ func ownCgroup() string {
 
 var subreaperOnce sync.Once
 
+// openDir opens a directory for its descriptor alone.
+func openDir(dir string) (int, error) {
+	for {
+		fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+		if err != syscall.EINTR {
+			return fd, err
+		}
+	}
+}
+
 // becomeSubreaper makes orphans of task processes this process's
 // children instead of init's, so they are found and reaped.
 func becomeSubreaper() {
@@ -244,7 +269,7 @@ func becomeSubreaper() {
 }
 
 func cgroupProcs(dir string) []int {
-	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	b, err := plainfile.ReadFile(dir+"/cgroup.procs", -1)
 	if err != nil {
 		return nil
 	}
@@ -262,7 +287,7 @@ func cgroupProcs(dir string) []int {
 // process on kernels before 5.14) and waits until it is empty. The task's
 // own process (main) is left for its waiter to reap.
 func killCgroup(dir string, main int) {
-	useKill := os.WriteFile(filepath.Join(dir, "cgroup.kill"), []byte("1"), 0) == nil
+	useKill := plainfile.WriteFile(dir+"/cgroup.kill", []byte("1"), 0) == nil
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		pids := cgroupProcs(dir)
@@ -281,7 +306,7 @@ func killCgroup(dir string, main int) {
 
 func removeCgroup(dir string) {
 	deadline := time.Now().Add(2 * time.Second)
-	for os.Remove(dir) != nil && !errorsIsNotExist(dir) && time.Now().Before(deadline) {
+	for syscall.Rmdir(dir) != nil && !errorsIsNotExist(dir) && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
