@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"syscall"
 
 	"github.com/fsnotify/fsnotify"
@@ -75,19 +74,27 @@ func (s *Store) Wake(ctx context.Context) error {
 	return nil
 }
 
-// WatchWake watches the directory of the wake file, so the file may be
-// created after the watch starts.
+// WatchWake watches the wake file itself, created here when missing. A
+// watch of its directory would also hear every write to the state's
+// write-ahead log beside it: one wake-up of the watcher per transaction.
+// A wake file that is removed or renamed is made and watched anew.
 func (s *Store) WatchWake(ctx context.Context) (<-chan struct{}, func(), error) {
 	path := s.wakePath
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, nil, fmt.Errorf("watch %s: %w", path, err)
 	}
-	if err := w.Add(filepath.Dir(path)); err != nil {
+	if err := watchFile(w, path); err != nil {
 		w.Close()
-		return nil, nil, fmt.Errorf("watch %s: %w", filepath.Dir(path), err)
+		return nil, nil, err
 	}
 	ch := make(chan struct{}, 1)
+	wake := func() {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -97,11 +104,15 @@ func (s *Store) WatchWake(ctx context.Context) (<-chan struct{}, func(), error) 
 				if !ok {
 					return
 				}
-				if filepath.Clean(ev.Name) == filepath.Clean(path) && ev.Op&(fsnotify.Write|fsnotify.Create) != 0 {
-					select {
-					case ch <- struct{}{}:
-					default:
-					}
+				if ev.Op&(fsnotify.Remove|fsnotify.Rename) != 0 {
+					// The watch went with the file. A wake-up may
+					// have come with its replacement: look anyway.
+					_ = watchFile(w, path)
+					wake()
+					continue
+				}
+				if ev.Op&(fsnotify.Write|fsnotify.Create) != 0 {
+					wake()
 				}
 			case _, ok := <-w.Errors:
 				if !ok {
@@ -111,4 +122,17 @@ func (s *Store) WatchWake(ctx context.Context) (<-chan struct{}, func(), error) 
 		}
 	}()
 	return ch, func() { w.Close(); <-done }, nil
+}
+
+// watchFile makes the wake file if it is missing and adds it to w.
+func watchFile(w *fsnotify.Watcher, path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create the wake file %s: %w", path, err)
+	}
+	f.Close()
+	if err := w.Add(path); err != nil {
+		return fmt.Errorf("watch %s: %w", path, err)
+	}
+	return nil
 }
