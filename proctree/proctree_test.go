@@ -122,3 +122,20 @@ while ! grep -q '^State:.*Z' /proc/$p/status 2>/dev/null; do [ -e /proc/$p ] || 
 		t.Errorf("orphan %d is left a zombie of this process", pid)
 	}
 }
+
+// TestCgroupCloseKillsWhatTheTaskLeftBehind: Close first tries to remove
+// the cgroup, which the kernel refuses while a process is in it; the
+// escaped child must then be killed and the cgroup removed all the same.
+func TestCgroupCloseKillsWhatTheTaskLeftBehind(t *testing.T) {
+	if cgroupBase() == "" {
+		t.Skip("no writable cgroup v2 hierarchy here")
+	}
+	tree, pid := startTree(t, false)
+	tree.Close()
+	if alive(pid) {
+		t.Errorf("escaped child %d survived Close", pid)
+	}
+	if _, err := os.Stat(tree.cgroup); !os.IsNotExist(err) {
+		t.Errorf("cgroup %s left behind: %v", tree.cgroup, err)
+	}
+}
