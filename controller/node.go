@@ -15,12 +15,14 @@ import (
 
 // Node is one of several baton watch processes that share a state (a
 // PostgreSQL database). One leads: it holds the executor lease, so it
-// alone applies revisions, fires schedules and triggers and runs tasks;
-// the rules of a single machine hold because one dispatcher decides. The
-// others stand by, serve the API and take the lead when the leader is lost.
+// alone applies revisions, fires schedules and triggers and decides which
+// task runs when; the rules of a single machine hold because one
+// dispatcher decides. With a state that hands tasks to nodes (the
+// executor's Cluster), every node's worker runs the tasks it is handed;
+// the others stand by for the lead and take it when the leader is lost.
 type Node struct {
 	Name string
-	// Slots caps the task processes this node runs while it leads.
+	// Slots caps the task processes this node runs.
 	Slots int
 	// Heartbeat is how often the node records that it is alive (default
 	// 5 s); Standby how often a standby tries to take the lead (default
@@ -29,10 +31,16 @@ type Node struct {
 	Standby   time.Duration
 }
 
-func (n *Node) process() string {
+func (n *Node) process() string { return ProcessName() }
+
+// ProcessName names this process among a cluster's nodes, and this
+// incarnation of it: "pid 42 on host since 15:04:05.000".
+func ProcessName() string {
 	host, _ := os.Hostname()
-	return fmt.Sprintf("pid %d on %s", os.Getpid(), host)
+	return fmt.Sprintf("pid %d on %s since %s", os.Getpid(), host, started.UTC().Format("2006-01-02T15:04:05.000Z"))
 }
+
+var started = time.Now()
 
 // runNode leads when it can and stands by when another node leads, until
 // ctx ends. A lost lease (this node cut off from the database) stops its
@@ -46,7 +54,14 @@ func (w *Controller) runNode(ctx context.Context) error {
 		n.Standby = 2 * time.Second
 	}
 	store := w.Reconciler.Store
-	beat := &nodeBeat{store: store, node: state.Node{Name: n.Name, Process: n.process(), Slots: n.Slots, StartedAt: w.Clock.Now()}, w: w}
+	process := n.process()
+	if cl := w.Executor.Cluster(); cl != nil {
+		process = cl.Process
+		// Heartbeats come often enough that a live node is never taken
+		// for lost.
+		n.Heartbeat = min(n.Heartbeat, max(cl.Lease/4, 100*time.Millisecond))
+	}
+	beat := &nodeBeat{store: store, node: state.Node{Name: n.Name, Process: process, Slots: n.Slots, StartedAt: w.Clock.Now()}, w: w}
 	beatCtx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
 	beatDone := make(chan struct{})
 	beating := false
@@ -59,7 +74,21 @@ func (w *Controller) runNode(ctx context.Context) error {
 			go func() { defer close(beatDone); beat.run(beatCtx, n.Heartbeat) }()
 		}
 	}
+	// The worker runs this node's tasks whether it leads or stands by; it
+	// has stored how they ended before the node records its stop.
+	workDone := make(chan struct{})
+	if w.Executor.Cluster() != nil {
+		go func() {
+			defer close(workDone)
+			if err := w.Executor.Work(ctx, w.Grace); err != nil {
+				w.Logger.Error("the node's worker stopped", "node", n.Name, "error", err)
+			}
+		}()
+	} else {
+		close(workDone)
+	}
 	defer func() {
+		<-workDone
 		stopBeat()
 		if beating {
 			<-beatDone
@@ -104,7 +133,11 @@ func (w *Controller) runNode(ctx context.Context) error {
 			return err
 		}
 		if errors.Is(err, executor.ErrLeaseLost) {
-			w.Logger.Error("lost the lead: this node's tasks were stopped; standing by", "node", n.Name)
+			if w.Executor.Cluster() != nil {
+				w.Logger.Error("lost the lead: standing by; the tasks of the nodes run on", "node", n.Name)
+			} else {
+				w.Logger.Error("lost the lead: this node's tasks were stopped; standing by", "node", n.Name)
+			}
 			continue
 		}
 		// Anything else that ended the lead (the database going away

@@ -71,10 +71,7 @@ func (d *dispatcher) cancelTask(ctx context.Context, r *run, id state.JobID) err
 			case t.child != nil:
 				return d.cancel(ctx, t.child)
 			case t.status == state.JobProcessing:
-				if t.stop != nil && t.stopReason == stopNone {
-					t.stopReason = stopCancel
-					close(t.stop)
-				}
+				d.stopTask(t, stopCancel)
 			default:
 				d.ready = slices.DeleteFunc(d.ready, func(x *task) bool { return x == t })
 				if err := d.setTask(ctx, t, state.JobUpdate{Status: state.JobCancelled, FinishedAt: d.now(), Message: ptr(reasonTaskCancelled)}); err != nil {

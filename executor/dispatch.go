@@ -46,6 +46,9 @@ type task struct {
 	// prepared is set once the task's data dir is being made ahead of
 	// its start.
 	prepared <-chan prepared
+	// node runs the task's process when the executor is one node of a
+	// cluster; "" when it runs in this process.
+	node string
 }
 
 type stopReason int
@@ -93,10 +96,16 @@ type dispatcher struct {
 	slotReasonProcs int
 	// observed holds the batch's transitions for the Observer.
 	observed []observed
+	// cl is set when tasks run on the nodes of a cluster.
+	cl *cluster
 }
 
 func newDispatcher(e *Executor) *dispatcher {
-	return &dispatcher{e: e, runs: map[state.JobID]*run{}, busy: map[string]state.JobID{}, running: map[state.JobID]*task{}, stop: context.Background()}
+	d := &dispatcher{e: e, runs: map[state.JobID]*run{}, busy: map[string]state.JobID{}, running: map[state.JobID]*task{}, stop: context.Background()}
+	if e.cfg.Cluster != nil {
+		d.cl = newCluster(e.cfg.Cluster, d.now())
+	}
+	return d
 }
 
 func (d *dispatcher) now() time.Time { return d.e.clock.Now().UTC() }
@@ -152,6 +161,11 @@ func (d *dispatcher) flush(ctx context.Context) error {
 			d.e.cfg.OnTablesUpdated()
 		}
 	}
+	if d.cl != nil {
+		if err := d.sendToNodes(); err != nil {
+			return err
+		}
+	}
 	for _, start := range d.launch {
 		start()
 	}
@@ -178,6 +192,12 @@ func (d *dispatcher) loop(ctx context.Context, wake <-chan struct{}, opts RunOpt
 	done := ctx.Done()
 	var grace clock.Timer
 	var graceC <-chan time.Time
+	var nodesC, results <-chan struct{}
+	if d.cl != nil {
+		var stop func()
+		nodesC, results, stop = d.watchCluster(dbctx)
+		defer stop()
+	}
 	for {
 		err := d.schedule(dbctx)
 		if err == nil {
@@ -188,6 +208,17 @@ func (d *dispatcher) loop(ctx context.Context, wake <-chan struct{}, opts RunOpt
 			return d.ended, err
 		}
 		if d.procs == 0 && (d.draining || (opts.UntilIdle && len(d.runs) == 0)) {
+			if d.draining && (d.cl == nil || !d.cl.handover) {
+				if err := d.endStarted(dbctx); err != nil {
+					return d.ended, err
+				}
+			}
+			return d.ended, nil
+		}
+		if d.draining && d.cl != nil && d.cl.handover && (d.cl.leaseLost || d.cl.load[d.cl.c.Node] == 0) {
+			// The tasks of other nodes run on, not in this dispatcher:
+			// the next leader takes them over where this one left them.
+			// This node's own tasks ended with its worker.
 			return d.ended, nil
 		}
 		select {
@@ -198,9 +229,25 @@ func (d *dispatcher) loop(ctx context.Context, wake <-chan struct{}, opts RunOpt
 			}
 		case <-wake:
 			d.reload(dbctx)
+		case <-nodesC:
+			if err = d.refreshNodes(dbctx); err == nil {
+				err = d.collectResults(dbctx)
+			}
+		case <-results:
+			err = d.collectResults(dbctx)
 		case <-done:
 			done = nil
 			d.draining = true
+			if d.cl != nil {
+				// With other nodes alive, the nodes run their tasks on
+				// and the next leader takes over; this node's worker
+				// stops its own after the grace and reports them. The
+				// last node stops like a single machine.
+				d.cl.leaseLost = errors.Is(context.Cause(ctx), ErrLeaseLost)
+				if d.cl.handover = d.cl.leaseLost || d.otherNodesLive(dbctx); d.cl.handover {
+					break
+				}
+			}
 			if errors.Is(context.Cause(ctx), ErrLeaseLost) {
 				// Another node may lead now: no grace.
 				d.stopAll(stopShutdown)
@@ -211,6 +258,10 @@ func (d *dispatcher) loop(ctx context.Context, wake <-chan struct{}, opts RunOpt
 		case <-graceC:
 			graceC = nil
 			d.stopAll(stopShutdown)
+		}
+		if err != nil {
+			d.abort()
+			return d.ended, err
 		}
 	}
 }
@@ -328,6 +379,9 @@ func (d *dispatcher) schedulePass(ctx context.Context) error {
 // prepareAhead makes the data dirs of the next tasks in line while the
 // running ones hold the slots, so a free slot starts a process at once.
 func (d *dispatcher) prepareAhead() {
+	if d.cl != nil {
+		return // the node that runs a task prepares it
+	}
 	ahead := 0
 	for _, t := range d.ready {
 		if ahead >= d.limit {
@@ -348,7 +402,18 @@ func (d *dispatcher) startTask(ctx context.Context, t *task) (bool, error) {
 	if t.spec.Orchestration != "" {
 		return true, d.startChild(ctx, t)
 	}
-	if holder, busy := d.busy[t.job.SerialKey]; busy || d.procs >= d.limit || d.draining {
+	holder, busy := d.busy[t.job.SerialKey]
+	node := ""
+	if d.cl != nil && !busy && d.procs < d.limit && !d.draining {
+		if node = d.cl.place(d.limit); node == "" {
+			if err := d.markWaiting(ctx, &t.job, d.clusterWaitReason()); err != nil {
+				return false, err
+			}
+			t.status = t.job.Status
+			return false, nil
+		}
+	}
+	if busy || d.procs >= d.limit || d.draining {
 		if err := d.markWaiting(ctx, &t.job, d.taskWaitReason(t, holder, busy)); err != nil {
 			return false, err
 		}
@@ -363,6 +428,10 @@ func (d *dispatcher) startTask(ctx context.Context, t *task) (bool, error) {
 	d.running[t.job.ID] = t
 	d.procs++
 	t.stop = make(chan struct{})
+	if node != "" {
+		d.assign(t, node)
+		return true, nil
+	}
 	start := taskStart{job: t.job, spec: t.spec, runID: t.run.job.ID, stop: t.stop, reason: &t.stopReason, prepared: t.prepared, token: &t.run.token}
 	d.launch = append(d.launch, func() {
 		go func() {
@@ -439,7 +508,14 @@ func (d *dispatcher) taskDone(ctx context.Context, res taskResult) error {
 	delete(d.running, res.jobID)
 	d.procs--
 	delete(d.busy, t.job.SerialKey)
-	u := state.JobUpdate{Status: res.status, FinishedAt: d.now(), Message: &res.message, ExitCode: res.exitCode, PID: res.pid}
+	if t.node != "" {
+		d.unassign(t)
+	}
+	finished := res.finishedAt
+	if finished.IsZero() {
+		finished = d.now()
+	}
+	u := state.JobUpdate{Status: res.status, FinishedAt: finished, Message: &res.message, ExitCode: res.exitCode, PID: res.pid}
 	if res.status == state.JobSuccess {
 		for _, table := range t.spec.Outputs {
 			u.TableUpdates = append(u.TableUpdates, state.TableUpdate{Table: table, At: u.FinishedAt, Source: "job", JobID: int64(t.job.ID)})

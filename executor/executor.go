@@ -55,7 +55,10 @@ type Config struct {
 	OnTablesUpdated func()
 	// Observer, if set, hears of job transitions and schedule fires.
 	Observer Observer
-	Logger   *slog.Logger
+	// Cluster, when set, makes this executor a node of several sharing
+	// the state: tasks run on any node's worker (see Cluster).
+	Cluster *Cluster
+	Logger  *slog.Logger
 }
 
 // Executor submits and runs jobs.
@@ -72,7 +75,16 @@ type Executor struct {
 	specMu  sync.Mutex
 	spec    *spec.Spec
 	specRev int64
+
+	// workerPoke wakes this node's worker; localResults wakes this
+	// node's dispatcher (both only for a node of a cluster).
+	workerPoke   chan struct{}
+	localResults chan struct{}
 }
+
+// Cluster is the cluster this executor is a node of; nil when it runs
+// every task in its own process.
+func (e *Executor) Cluster() *Cluster { return e.cfg.Cluster }
 
 // Running is true while Run's dispatcher runs in this process: /readyz
 // reports an executor that stopped.
@@ -101,7 +113,8 @@ func New(cfg Config) *Executor {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Executor{cfg: cfg, store: cfg.Store, clock: cfg.Clock, events: make(chan event, 256)}
+	return &Executor{cfg: cfg, store: cfg.Store, clock: cfg.Clock, events: make(chan event, 256),
+		workerPoke: make(chan struct{}, 1), localResults: make(chan struct{}, 1)}
 }
 
 type eventKind int
@@ -303,7 +316,7 @@ func (e *Executor) maxParallel(s *spec.Spec) int {
 	case s != nil && s.Project != nil && s.Project.MaxParallelJobs > 0:
 		n = s.Project.MaxParallelJobs
 	}
-	if e.cfg.Slots > 0 && e.cfg.Slots < n {
+	if e.cfg.Slots > 0 && e.cfg.Slots < n && e.cfg.Cluster == nil {
 		n = e.cfg.Slots
 	}
 	return n

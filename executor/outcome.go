@@ -218,9 +218,8 @@ func (d *dispatcher) cancel(ctx context.Context, r *run) error {
 			if err := d.cancel(ctx, t.child); err != nil {
 				return err
 			}
-		case t.status == state.JobProcessing && t.stop != nil && t.stopReason == stopNone:
-			t.stopReason = stopCancel
-			close(t.stop)
+		case t.status == state.JobProcessing:
+			d.stopTask(t, stopCancel)
 		}
 	}
 	for _, t := range r.phases[r.phase] {
@@ -237,11 +236,41 @@ func (d *dispatcher) cancel(ctx context.Context, r *run) error {
 // stopAll ends every running process, for shutdown.
 func (d *dispatcher) stopAll(reason stopReason) {
 	for _, t := range d.running {
-		if t.stopReason == stopNone {
-			t.stopReason = reason
-			close(t.stop)
+		d.stopTask(t, reason)
+	}
+}
+
+// endStarted ends the runs that started but go no further while the
+// executor stops (their next tasks wait for a configuration or a slot):
+// those tasks are skipped and the jobs end terminated, rather than stay
+// running until the next executor starts. Runs started by a task of
+// another run end first, so that their parents take their result.
+func (d *dispatcher) endStarted(ctx context.Context) error {
+	var started []*run
+	for _, r := range d.runs {
+		if r.phase >= 0 {
+			started = append(started, r)
 		}
 	}
+	slices.SortFunc(started, func(a, b *run) int {
+		if (a.parentTask != nil) != (b.parentTask != nil) {
+			if a.parentTask != nil {
+				return -1
+			}
+			return 1
+		}
+		return int(a.job.ID - b.job.ID)
+	})
+	for _, r := range started {
+		if d.runs[r.job.ID] != r || r.job.Status.Terminal() {
+			continue
+		}
+		r.stopped = true
+		if err := d.finish(ctx, r); err != nil {
+			return err
+		}
+	}
+	return d.flush(ctx)
 }
 
 // abort stops every process after a fatal error of the state; their jobs
@@ -250,6 +279,10 @@ func (d *dispatcher) abort() {
 	// Processes whose start was never stored were never started.
 	d.procs -= len(d.launch)
 	d.launch = nil
+	if d.cl != nil {
+		// The nodes run their tasks on; the next leader takes them over.
+		return
+	}
 	d.stopAll(stopShutdown)
 	for d.procs > 0 {
 		ev := <-d.e.events

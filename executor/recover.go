@@ -18,6 +18,9 @@ func (d *dispatcher) recover(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read active jobs: %w", err)
 	}
+	if d.cl != nil {
+		return d.recoverCluster(ctx, active)
+	}
 	now, alive := d.now(), d.e.lastAlive()
 	msg := "terminated: the executor stopped while the job was running"
 	if d.lostNode != "" {
@@ -25,8 +28,21 @@ func (d *dispatcher) recover(ctx context.Context) error {
 		// The heartbeat here is this node's, not the lost one's.
 		alive = time.Time{}
 	}
-	for i := range active {
-		j := &active[i]
+	err = d.eachActiveRun(ctx, active, func(full state.Job) error {
+		if full.Status == state.JobProcessing || full.ParentTaskID != 0 {
+			return d.endRecovered(ctx, &full, msg, alive, now)
+		}
+		return d.add(full)
+	})
+	if err != nil {
+		return err
+	}
+	return d.flush(ctx)
+}
+
+// eachActiveRun calls fn with every active orchestration job, in full.
+func (d *dispatcher) eachActiveRun(ctx context.Context, active []state.Job, fn func(full state.Job) error) error {
+	for _, j := range active {
 		if j.Kind != state.KindOrchestrationJob {
 			continue
 		}
@@ -34,32 +50,35 @@ func (d *dispatcher) recover(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("read job %d: %w", j.ID, err)
 		}
-		if full.Status == state.JobProcessing || full.ParentTaskID != 0 {
-			for k := range full.Tasks {
-				t := &full.Tasks[k]
-				switch t.Status {
-				case state.JobProcessing:
-					d.e.killLeftovers(t.ID)
-					if err := d.update(ctx, t, state.JobUpdate{Status: state.JobTerminated, FinishedAt: lostAt(alive, t.StartedAt, now), Message: ptr(msg)}); err != nil {
-						return err
-					}
-				case state.JobCreated, state.JobWaiting:
-					if err := d.update(ctx, t, state.JobUpdate{Status: state.JobSkipped, FinishedAt: lostAt(alive, full.StartedAt, now), Message: ptr(reasonStopped)}); err != nil {
-						return err
-					}
-				}
-			}
-			if err := d.update(ctx, &full, state.JobUpdate{Status: state.JobTerminated, FinishedAt: lostAt(alive, full.StartedAt, now), Message: ptr(msg)}); err != nil {
-				return err
-			}
-			d.e.cfg.Logger.Warn("job ended by recovery", "job", full.ID, "orchestration", full.Orchestration)
-			continue
-		}
-		if err := d.add(full); err != nil {
+		if err := fn(full); err != nil {
 			return err
 		}
 	}
-	return d.flush(ctx)
+	return nil
+}
+
+// endRecovered ends a job a stopped executor left running: its running
+// tasks terminated with msg, its tasks that never started skipped.
+func (d *dispatcher) endRecovered(ctx context.Context, full *state.Job, msg string, alive, now time.Time) error {
+	for k := range full.Tasks {
+		t := &full.Tasks[k]
+		switch t.Status {
+		case state.JobProcessing:
+			d.e.killLeftovers(t.ID)
+			if err := d.update(ctx, t, state.JobUpdate{Status: state.JobTerminated, FinishedAt: lostAt(alive, t.StartedAt, now), Message: ptr(msg)}); err != nil {
+				return err
+			}
+		case state.JobCreated, state.JobWaiting:
+			if err := d.update(ctx, t, state.JobUpdate{Status: state.JobSkipped, FinishedAt: lostAt(alive, full.StartedAt, now), Message: ptr(reasonStopped)}); err != nil {
+				return err
+			}
+		}
+	}
+	if err := d.update(ctx, full, state.JobUpdate{Status: state.JobTerminated, FinishedAt: lostAt(alive, full.StartedAt, now), Message: ptr(msg)}); err != nil {
+		return err
+	}
+	d.e.cfg.Logger.Warn("job ended by recovery", "job", full.ID, "orchestration", full.Orchestration)
+	return nil
 }
 
 // add makes a created or waiting orchestration job known.
@@ -67,25 +86,34 @@ func (d *dispatcher) add(job state.Job) error {
 	if _, ok := d.runs[job.ID]; ok {
 		return nil
 	}
+	r, err := d.newRun(job)
+	if err != nil {
+		return err
+	}
+	d.runs[job.ID] = r
+	d.pending = append(d.pending, r)
+	d.watchWaiting(r)
+	return nil
+}
+
+// newRun decodes a job and its tasks into a run before its first phase.
+func (d *dispatcher) newRun(job state.Job) (*run, error) {
 	r := &run{job: job, phase: -1}
 	if err := json.Unmarshal(job.Spec, &r.spec); err != nil {
-		return fmt.Errorf("job %d: decode run spec: %w", job.ID, err)
+		return nil, fmt.Errorf("job %d: decode run spec: %w", job.ID, err)
 	}
 	for i := range job.Tasks {
 		tj := job.Tasks[i]
 		t := &task{job: tj, run: r, status: tj.Status}
 		if err := json.Unmarshal(tj.Spec, &t.spec); err != nil {
-			return fmt.Errorf("job %d: decode task spec: %w", tj.ID, err)
+			return nil, fmt.Errorf("job %d: decode task spec: %w", tj.ID, err)
 		}
 		for len(r.phases) <= tj.PhaseIndex {
 			r.phases = append(r.phases, nil)
 		}
 		r.phases[tj.PhaseIndex] = append(r.phases[tj.PhaseIndex], t)
 	}
-	d.runs[job.ID] = r
-	d.pending = append(d.pending, r)
-	d.watchWaiting(r)
-	return nil
+	return r, nil
 }
 
 // load picks up jobs submitted by any process and cancel requests.

@@ -32,6 +32,9 @@ type taskStart struct {
 	// token is the orchestration token of the run, looked up once for all
 	// its tasks: a job keeps the token it started with.
 	token *runToken
+	// stopMessage, when set, says how a task stopped for a reason ended
+	// (a node's worker words it for its node).
+	stopMessage func(stopReason) (state.JobStatus, string)
 }
 
 // runToken is a run's orchestration token, fetched on first use.
@@ -72,6 +75,9 @@ type taskResult struct {
 	message  string
 	exitCode *int
 	pid      *int
+	// finishedAt is when the process ended on its node; zero: when the
+	// dispatcher hears of it.
+	finishedAt time.Time
 }
 
 // execute runs one task process to its end and says how it ended.
@@ -131,7 +137,9 @@ func (e *Executor) execute(ctx context.Context, t taskStart) taskResult {
 	case <-t.stop:
 		proc.Stop(e.cfg.KillGrace)
 		x = <-waited
-		if *t.reason == stopCancel {
+		if t.stopMessage != nil {
+			res.status, res.message = t.stopMessage(*t.reason)
+		} else if *t.reason == stopCancel {
 			res.status, res.message = state.JobCancelled, "cancelled"
 		} else {
 			res.status, res.message = state.JobTerminated, "terminated: the executor stopped"

@@ -46,12 +46,11 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	if err != nil || len(nodes) == 0 {
 		return
 	}
-	processing, err := c.store.ListJobs(ctx, state.JobFilter{Kind: state.KindTaskJob, Statuses: []state.JobStatus{state.JobProcessing}})
+	now := c.clock.Now()
+	running, err := state.RunningByNode(ctx, c.store, nodes, now, state.LostAfter)
 	if err != nil {
 		return
 	}
-	now := c.clock.Now()
-	running := state.RunningByNode(nodes, processing, now, state.LostAfter)
 	for _, n := range nodes {
 		status := n.Status(now, state.LostAfter)
 		gauge := func(d *prometheus.Desc, v float64) {

@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -57,10 +58,12 @@ func (n Node) Status(now time.Time, lostAfter time.Duration) string {
 	return NodeStandby
 }
 
-// RunningByNode counts the task processes running on each node, given
-// the task jobs processing now: the leading node runs them all. A task
-// that runs an orchestration has no process (and no log).
-func RunningByNode(nodes []Node, processing []Job, now time.Time, lostAfter time.Duration) map[string]int {
+// RunningByNode counts the task processes running on each node. With a
+// state that hands tasks to nodes, each started assignment without an
+// outcome counts for its node; otherwise the leading node runs every task
+// job processing now (one that runs an orchestration has no process and
+// no log, and does not count).
+func RunningByNode(ctx context.Context, st Store, nodes []Node, now time.Time, lostAfter time.Duration) (map[string]int, error) {
 	out := make(map[string]int, len(nodes))
 	leader := ""
 	for _, n := range nodes {
@@ -69,13 +72,29 @@ func RunningByNode(nodes []Node, processing []Job, now time.Time, lostAfter time
 			leader = n.Name
 		}
 	}
+	if as, ok := st.(AssignmentStore); ok {
+		list, err := as.Assignments(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("count running tasks: %w", err)
+		}
+		for _, a := range list {
+			if a.Result == nil && !a.StartedAt.IsZero() {
+				out[a.Node]++
+			}
+		}
+		return out, nil
+	}
 	if leader == "" {
-		return out
+		return out, nil
+	}
+	processing, err := st.ListJobs(ctx, JobFilter{Kind: KindTaskJob, Statuses: []JobStatus{JobProcessing}})
+	if err != nil {
+		return nil, fmt.Errorf("count running tasks: %w", err)
 	}
 	for _, j := range processing {
-		if j.Kind == KindTaskJob && j.Status == JobProcessing && j.LogPath != "" {
+		if j.LogPath != "" {
 			out[leader]++
 		}
 	}
-	return out
+	return out, nil
 }

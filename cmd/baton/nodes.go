@@ -39,12 +39,11 @@ when it is lost, and those that stopped or went silent.`,
 				if err != nil {
 					return err
 				}
-				processing, err := st.ListJobs(cmd.Context(), state.JobFilter{Kind: state.KindTaskJob, Statuses: []state.JobStatus{state.JobProcessing}})
-				if err != nil {
-					return fmt.Errorf("count running tasks: %w", err)
-				}
 				now := time.Now()
-				running := state.RunningByNode(nodes, processing, now, lostAfter)
+				running, err := state.RunningByNode(cmd.Context(), st, nodes, now, lostAfter)
+				if err != nil {
+					return err
+				}
 				views := make([]nodeView, len(nodes))
 				for i, n := range nodes {
 					views[i] = nodeView{Node: n, Status: n.Status(now, lostAfter), RunningTasks: running[n.Name]}

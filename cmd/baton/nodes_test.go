@@ -75,7 +75,7 @@ orchestration "tock" {
 	nodes := map[string]*exec.Cmd{}
 	for _, name := range []string{"n1", "n2", "n3"} {
 		cmd := exec.Command(filepath.Join(bin, "baton"), "--state", dsn, "--data-dir", filepath.Join(dir, name), "--source", src,
-			"watch", "--node", name, "--grace", "20s", "--log-format", "json")
+			"watch", "--node", name, "--grace", "20s", "--lease", "4s", "--log-format", "json")
 		cmd.Env = append(os.Environ(), "BATON_TOKEN_KEY=0123456789abcdef0123456789abcdef-shared-by-nodes")
 		logFile, err := os.Create(filepath.Join(dir, name+".log"))
 		if err != nil {
@@ -110,17 +110,23 @@ orchestration "tock" {
 	}
 	defer st.Close()
 
-	// A leader runs a task of the shared configuration.
+	// The leader runs a task of the shared configuration (on a tie of
+	// free slots, a leader hands a task to itself).
 	var leader string
 	var running state.Job
-	waitfor.Cond(t, "a leader running a task", func() bool {
+	waitfor.Cond(t, "the leader running a task", func() bool {
 		leader = leadingNode(t, st)
-		jobs, err := st.ListJobs(ctx, state.JobFilter{Kind: state.KindTaskJob, Statuses: []state.JobStatus{state.JobProcessing}})
-		if err != nil || len(jobs) == 0 || leader == "" {
+		as, err := st.Assignments(ctx)
+		if err != nil || leader == "" {
 			return false
 		}
-		running = jobs[0]
-		return true
+		for _, a := range as {
+			if a.Node == leader && a.Result == nil && !a.StartedAt.IsZero() {
+				running, err = st.Job(ctx, a.JobID)
+				return err == nil && running.Status == state.JobProcessing
+			}
+		}
+		return false
 	})
 	if err := nodes[leader].Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -159,12 +165,17 @@ orchestration "tock" {
 		}
 		return n >= 4
 	})
-	for name, c := range nodes {
+	// The standbys stop first, then the leader: each node stores how its
+	// tasks ended before it exits, and the leader records them.
+	newLeader := leadingNode(t, st)
+	for _, name := range []string{"n1", "n2", "n3", newLeader} {
+		c := nodes[name]
+		if c == nil || (name == newLeader && len(nodes) > 1) {
+			continue
+		}
 		if err := c.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatalf("stop %s: %v", name, err)
 		}
-	}
-	for name, c := range nodes {
 		if err := c.Wait(); err != nil {
 			t.Errorf("node %s exited with %v", name, err)
 		}

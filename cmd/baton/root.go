@@ -53,6 +53,8 @@ type globals struct {
 	publicURL string
 	// slots caps the task processes of a watch node (--slots).
 	slots int
+	// cluster makes the executor a node of several sharing a database.
+	cluster *executor.Cluster
 	// observer hears of the executor's transitions (baton watch's metrics).
 	observer executor.Observer
 	stdout   io.Writer

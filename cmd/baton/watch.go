@@ -24,6 +24,7 @@ import (
 	"github.com/baton-dev/baton/server"
 	"github.com/baton-dev/baton/server/ui"
 	"github.com/baton-dev/baton/spec"
+	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/terminal"
 )
 
@@ -39,6 +40,7 @@ func newWatchCommand(g *globals) *cobra.Command {
 		staleAfter     time.Duration
 		node           string
 		slots          int
+		lease          time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "watch",
@@ -96,12 +98,6 @@ them.`,
 			g.slots = slots
 			metrics := server.NewMetrics()
 			g.observer = metrics
-			ex := g.newExecutorWith(rec.Store, rec.Source, logger, func() {
-				select {
-				case tablesUpdated <- struct{}{}:
-				default:
-				}
-			})
 			if node == "" && g.stateIsURL() {
 				// A database is shared by nature: a watcher on one is a
 				// node, so that it rides out the database restarting
@@ -112,10 +108,28 @@ them.`,
 				if err := spec.CheckName(node); err != nil {
 					return &exitError{code: exitFailure, err: fmt.Errorf("--node %q: %w", terminal.Escape(node), err)}
 				}
-			} else if running, err := executor.LeaseHeld(ctx, rec.Store); err != nil {
-				return &exitError{code: exitFailure, err: err}
-			} else if running {
-				return &exitError{code: exitFailure, err: fmt.Errorf("%w; stop it before starting baton watch, or give each watcher its own --node to share the state", executor.ErrBusy)}
+				if lease <= 0 {
+					return &exitError{code: exitFailure, err: fmt.Errorf("--lease %s: give a positive duration such as 30s", lease)}
+				}
+				if as, ok := rec.Store.(state.AssignmentStore); ok {
+					// Tasks run on every node with a free slot.
+					g.cluster = &executor.Cluster{Store: as, Node: node, Process: controller.ProcessName(), Lease: lease}
+				}
+			}
+			ex := g.newExecutorWith(rec.Store, rec.Source, logger, func() {
+				select {
+				case tablesUpdated <- struct{}{}:
+				default:
+				}
+			})
+			if node == "" {
+				running, err := executor.LeaseHeld(ctx, rec.Store)
+				if err != nil {
+					return &exitError{code: exitFailure, err: err}
+				}
+				if running {
+					return &exitError{code: exitFailure, err: fmt.Errorf("%w; stop it before starting baton watch, or give each watcher its own --node to share the state", executor.ErrBusy)}
+				}
 			}
 			wake, stopWake, err := rec.Store.WatchWake(ctx)
 			if err != nil {
@@ -202,6 +216,7 @@ them.`,
 	f.DurationVar(&staleAfter, "stale-after", 0, "how long fetching the source may fail before /readyz answers 503 (default: at the first failed fetch)")
 	f.StringVar(&node, "node", "", "run as this node of several watchers sharing one state: it stands by while another node leads and takes over when that one is lost")
 	f.IntVar(&slots, "slots", 0, "at most this many task processes on this node (default: the project's max_parallel_jobs)")
+	f.DurationVar(&lease, "lease", executor.DefaultLease, "a node not heard of for this long is lost: its running tasks end terminated and its work runs elsewhere")
 	f.StringVar(&urlFile, "api-url-file", "", "write the API's URL to this file once listening (useful with --listen 127.0.0.1:0)")
 	return cmd
 }

@@ -159,6 +159,7 @@ func (g *globals) newExecutorWith(st state.Store, src reconciler.Source, logger 
 		OnTablesUpdated: onTables,
 		Slots:           g.slots,
 		Observer:        g.observer,
+		Cluster:         g.cluster,
 	})
 }
 

@@ -143,11 +143,17 @@ func (s *Store) Wake(ctx context.Context) error {
 // after its connection was lost.
 const reconnectEvery = time.Second
 
-// WatchWake listens for wake-ups on a connection of its own. When that
-// connection is lost it connects again and signals once, since a wake-up
-// may have been missed meanwhile.
+// WatchWake listens for wake-ups on a connection of its own.
 func (s *Store) WatchWake(ctx context.Context) (<-chan struct{}, func(), error) {
-	conn, err := s.listen(ctx)
+	return s.watch(ctx, wakeChannel, nil)
+}
+
+// watch listens on channel on a connection of its own and signals for
+// every notification whose payload keep accepts (nil: every one). When
+// that connection is lost it connects again and signals once, since a
+// notification may have been missed meanwhile.
+func (s *Store) watch(ctx context.Context, channel string, keep func(payload string) bool) (<-chan struct{}, func(), error) {
+	conn, err := s.listen(ctx, channel)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -164,9 +170,11 @@ func (s *Store) WatchWake(ctx context.Context) (<-chan struct{}, func(), error) 
 		defer close(done)
 		for {
 			if conn != nil {
-				_, err := conn.WaitForNotification(watchCtx)
+				n, err := conn.WaitForNotification(watchCtx)
 				if err == nil {
-					signal()
+					if keep == nil || keep(n.Payload) {
+						signal()
+					}
 					continue
 				}
 				closeCtx, c := context.WithTimeout(context.Background(), time.Second)
@@ -179,7 +187,7 @@ func (s *Store) WatchWake(ctx context.Context) (<-chan struct{}, func(), error) 
 				return
 			case <-time.After(reconnectEvery):
 			}
-			if conn, _ = s.listen(watchCtx); conn != nil {
+			if conn, _ = s.listen(watchCtx, channel); conn != nil {
 				signal()
 			}
 		}
@@ -187,14 +195,14 @@ func (s *Store) WatchWake(ctx context.Context) (<-chan struct{}, func(), error) 
 	return ch, func() { cancel(); <-done }, nil
 }
 
-func (s *Store) listen(ctx context.Context) (*pgx.Conn, error) {
+func (s *Store) listen(ctx context.Context, channel string) (*pgx.Conn, error) {
 	conn, err := s.connect(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("listen for wake-ups in %s: %w", s.where, err)
+		return nil, fmt.Errorf("listen for %s in %s: %w", channel, s.where, err)
 	}
-	if _, err := conn.Exec(ctx, "LISTEN "+wakeChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 		conn.Close(ctx)
-		return nil, fmt.Errorf("listen for wake-ups in %s: %w", s.where, err)
+		return nil, fmt.Errorf("listen for %s in %s: %w", channel, s.where, err)
 	}
 	return conn, nil
 }

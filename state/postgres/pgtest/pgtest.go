@@ -252,6 +252,11 @@ func (c *Cluster) Restart() error {
 	if err := c.StopServer(); err != nil {
 		return err
 	}
+	return c.StartServer()
+}
+
+// StartServer starts a server that StopServer stopped, on the same port.
+func (c *Cluster) StartServer() error {
 	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200", c.port, c.dir)
 	return c.run("pg_ctl", "-D", c.dataDir(), "-l", filepath.Join(c.dir, "server.log"), "-o", opts, "-w", "-t", "60", "start")
 }
