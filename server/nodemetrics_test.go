@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"strings"
@@ -37,8 +38,8 @@ func TestNodeMetricsComeFromTheNodesTable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Two task processes run, and a task that runs an orchestration (no
-	// process, no log).
+	// Two task processes run, handed to vm-1 and vm-2, and a task that
+	// runs an orchestration (no process, no node).
 	job, err := store.CreateJob(ctx, state.NewJob{Kind: state.KindOrchestrationJob, Orchestration: "o", SerialKey: "o", Status: state.JobProcessing, CreatedAt: now},
 		[]state.NewJob{
 			{Kind: state.KindTaskJob, Orchestration: "o", Task: "a", SerialKey: "a", Status: state.JobCreated, CreatedAt: now},
@@ -56,6 +57,15 @@ func TestNodeMetricsComeFromTheNodesTable(t *testing.T) {
 		}
 		if err := store.UpdateJob(ctx, task.ID, []state.JobStatus{state.JobCreated}, u); err != nil {
 			t.Fatal(err)
+		}
+		if i < 2 {
+			node := fmt.Sprintf("vm-%d", i+1)
+			if err := store.Assign(ctx, []state.Assignment{{JobID: task.ID, RunID: job.ID, Node: node, AssignedAt: now}}); err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := store.StartAssignment(ctx, task.ID, node, "pid", now); err != nil || !ok {
+				t.Fatalf("start the task on %s: %v %v", node, ok, err)
+			}
 		}
 	}
 
@@ -76,8 +86,9 @@ func TestNodeMetricsComeFromTheNodesTable(t *testing.T) {
 		`baton_node_leader{node="vm-1"} 1`,
 		`baton_node_leader{node="vm-2"} 0`,
 		`baton_node_slots{node="vm-2"} 4`,
-		`baton_node_running_tasks{node="vm-1"} 2`,
-		`baton_node_running_tasks{node="vm-2"} 0`,
+		`baton_node_running_tasks{node="vm-1"} 1`,
+		`baton_node_running_tasks{node="vm-2"} 1`,
+		`baton_node_running_tasks{node="vm-3"} 0`,
 		`baton_node_heartbeat_age_seconds{node="vm-1"} 3`,
 		`baton_node_heartbeat_age_seconds{node="vm-3"} 120`,
 	} {
