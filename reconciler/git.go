@@ -74,6 +74,9 @@ type GitSource struct {
 	cacheDir string
 	auth     transport.AuthMethod
 	getenv   func(string) string
+	// fetchMu keeps the tasks that need a commit not fetched yet from
+	// fetching side by side.
+	fetchMu sync.Mutex
 }
 
 func newGitSource(opts Options) (*GitSource, error) {
@@ -372,6 +375,17 @@ func (g *GitSource) Root(ctx context.Context, ref string) (string, error) {
 		return "", err
 	}
 	commit, err := repo.CommitObject(plumbing.NewHash(ref))
+	if err != nil && g.local == "" {
+		// A node that never fetched (one that stood by while another
+		// applied the revision, and now runs a task of it) fetches the
+		// followed ref, which holds the commit.
+		g.fetchMu.Lock()
+		repo, _, err = g.head(ctx)
+		g.fetchMu.Unlock()
+		if err == nil {
+			commit, err = repo.CommitObject(plumbing.NewHash(ref))
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("read commit %s: %w", ref, err)
 	}
