@@ -263,3 +263,125 @@ orchestration "outage" {
 	ns.stop("n2")
 	ns.stop("n1")
 }
+
+// TestNodesAWorkerKilledMidTaskIsLostAndTheWorkGoesOn: kill -9 of a node
+// that is not the leader, while it runs a task: within the lease the task
+// ends terminated naming the node, the next run goes to the live nodes,
+// and the node started again under its name runs nothing twice.
+func TestNodesAWorkerKilledMidTaskIsLostAndTheWorkGoesOn(t *testing.T) {
+	dsn := pgtest.New(t).NewDatabase(t)
+	marks := t.TempDir()
+	hcl := fmt.Sprintf(`
+project { max_parallel_jobs = 6 }
+configuration "a" {
+  command = ["sh", "-c", "echo \"$BATON_JOB_ID $BATON_DATA_DIR\" >> %[1]s/starts; while [ ! -f %[1]s/go ]; do sleep 0.02; done"]
+}
+configuration "b" {
+  command = ["sh", "-c", "echo \"$BATON_JOB_ID $BATON_DATA_DIR\" >> %[1]s/starts; while [ ! -f %[1]s/go ]; do sleep 0.02; done"]
+}
+orchestration "pair" {
+  phase "p" {
+    task "a" { configuration = "a" }
+    task "b" { configuration = "b" }
+  }
+}
+`, marks)
+	ns := newNodeSet(t, dsn, hcl)
+	for _, n := range []string{"n1", "n2", "n3"} {
+		ns.start(n, "--slots", "1", "--lease", "3s")
+	}
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	waitfor.Cond(t, "three nodes and the source applied", func() bool {
+		nodes, err := st.Nodes(ctx)
+		_, revErr := st.CurrentRevision(ctx)
+		return err == nil && len(nodes) == 3 && revErr == nil
+	})
+	ns.cli("run", "pair", "--detach")
+	// Both tasks run, one of them on a node that does not lead.
+	var victim string
+	var victimTask state.JobID
+	waitfor.Cond(t, "both tasks running, one on a node that does not lead", func() bool {
+		leader := leadingNode(t, st)
+		as, err := st.Assignments(ctx)
+		if err != nil || leader == "" {
+			return false
+		}
+		started := 0
+		for _, a := range as {
+			if !a.StartedAt.IsZero() {
+				started++
+				if a.Node != leader {
+					victim, victimTask = a.Node, a.JobID
+				}
+			}
+		}
+		return started == 2 && victim != ""
+	})
+	waitfor.Cond(t, "both task processes started", func() bool {
+		b, _ := os.ReadFile(filepath.Join(marks, "starts"))
+		return strings.Count(string(b), "\n") == 2
+	})
+	c := ns.procs[victim]
+	if err := c.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.Wait()
+	delete(ns.procs, victim)
+
+	waitfor.Cond(t, "the killed node's task ended", func() bool {
+		j, err := st.Job(ctx, victimTask)
+		return err == nil && j.Status.Terminal()
+	})
+	lost, err := st.Job(ctx, victimTask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lost.Status != state.JobTerminated || !strings.Contains(lost.Message, "node "+victim+" lost") {
+		t.Errorf("the killed node's task = %s %q, want terminated naming node %s", lost.Status, lost.Message, victim)
+	}
+	if err := os.WriteFile(filepath.Join(marks, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The node comes back under its name; the next run uses the live nodes.
+	ns.start(victim, "--slots", "1", "--lease", "3s")
+	ns.cli("run", "pair", "--detach")
+	waitfor.Cond(t, "the second run to succeed", func() bool {
+		jobs, err := st.ListJobs(ctx, state.JobFilter{Kind: state.KindOrchestrationJob, Statuses: []state.JobStatus{state.JobSuccess}})
+		return err == nil && len(jobs) == 1
+	})
+	b, err := os.ReadFile(filepath.Join(marks, "starts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		id := strings.Fields(line)[0]
+		if seen[id] {
+			t.Errorf("task job %s started twice:\n%s", id, b)
+		}
+		seen[id] = true
+	}
+	if len(seen) != 4 {
+		t.Errorf("%d task processes started, want 4 (two runs of two tasks):\n%s", len(seen), b)
+	}
+	all, err := st.ListJobs(ctx, state.JobFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range all {
+		if j.Status == state.JobProcessing {
+			t.Errorf("job %d (%s %s) is left processing", j.ID, j.Orchestration, j.Task)
+		}
+	}
+	for _, n := range []string{"n1", "n2", "n3"} {
+		if n != leadingNode(t, st) {
+			ns.stop(n)
+		}
+	}
+	ns.stop(leadingNode(t, st))
+}
