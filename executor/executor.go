@@ -76,6 +76,8 @@ type Executor struct {
 	spec    *spec.Spec
 	specRev int64
 
+	// working is true while Work runs in this process.
+	working atomic.Bool
 	// workerPoke wakes this node's worker; localResults wakes this
 	// node's dispatcher (both only for a node of a cluster).
 	workerPoke   chan struct{}
@@ -85,6 +87,10 @@ type Executor struct {
 // Cluster is the cluster this executor is a node of; nil when it runs
 // every task in its own process.
 func (e *Executor) Cluster() *Cluster { return e.cfg.Cluster }
+
+// Working is true while this node's worker runs (Work): a standby node
+// is ready while it does.
+func (e *Executor) Working() bool { return e.working.Load() }
 
 // Running is true while Run's dispatcher runs in this process: /readyz
 // reports an executor that stopped.

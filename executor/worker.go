@@ -74,6 +74,8 @@ func (e *Executor) Work(ctx context.Context, grace time.Duration) error {
 	if err := os.MkdirAll(e.cfg.JobsDir, 0o700); err != nil {
 		return fmt.Errorf("create jobs dir: %w", err)
 	}
+	e.working.Store(true)
+	defer e.working.Store(false)
 	w := &worker{e: e, c: c, running: map[state.JobID]*workerTask{}, tokens: map[state.JobID]*runToken{},
 		ended: make(chan taskResult), unreported: map[state.JobID]state.TaskResult{}, lastContact: e.clock.Now()}
 	db := context.WithoutCancel(ctx)

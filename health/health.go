@@ -34,6 +34,12 @@ type Executor interface {
 	Running() bool
 }
 
+// worker is an executor that runs the tasks handed to its node.
+type worker interface {
+	// Working is true while this node's worker runs.
+	Working() bool
+}
+
 // stateWriter is an executor that knows whether the state takes writes.
 type stateWriter interface {
 	// StateWritable is nil while transitions are stored, else the fault.
@@ -63,7 +69,10 @@ func (c *Checker) Problems(ctx context.Context) []Problem {
 	if c.Executor == nil {
 		return out
 	}
-	if !c.Executor.Running() {
+	if w, ok := c.Executor.(worker); ok && w.Working() {
+		// A node of several that stands by: it runs the tasks handed to
+		// it while another node leads.
+	} else if !c.Executor.Running() {
 		out = append(out, Problem{Check: CheckExecutor, Reason: "the executor is not running; no job starts"})
 	}
 	if sw, ok := c.Executor.(stateWriter); ok {

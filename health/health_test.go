@@ -85,3 +85,26 @@ func TestNotReadyWhileTheExecutorIsStoppedOrTheStateTakesNoWrites(t *testing.T) 
 		t.Errorf("problems with a running executor: %+v", ps)
 	}
 }
+
+type standbyNode struct{ fakeExecutor }
+
+func (standbyNode) Working() bool { return true }
+
+// TestAStandbyNodeThatRunsTasksIsReady: a node of several whose executor
+// does not lead is ready while its worker runs the tasks handed to it.
+func TestAStandbyNodeThatRunsTasksIsReady(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	c := &Checker{Store: store, Clock: clock.NewFake(t0), Executor: standbyNode{}}
+	if ps := c.Problems(ctx); len(ps) != 0 {
+		t.Errorf("a standby node with its worker running: problems %v, want none", ps)
+	}
+	c.Executor = fakeExecutor{}
+	if got := checks(c.Problems(ctx)); len(got) != 1 || got[0] != CheckExecutor {
+		t.Errorf("an executor neither leading nor working: problems %v, want the executor's", got)
+	}
+}
