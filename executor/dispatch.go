@@ -361,8 +361,12 @@ func (d *dispatcher) schedulePass(ctx context.Context) error {
 			}
 		}
 	}
-	var waiting []*task
-	for _, t := range d.ready {
+	// Filtered in place: a wide phase keeps its tasks in line here and
+	// every round looks at them. Tasks made ready meanwhile (a child that
+	// could not start ended its phase) stay in line after them.
+	n := len(d.ready)
+	waiting := d.ready[:0]
+	for _, t := range d.ready[:n] {
 		started, err := d.startTask(ctx, t)
 		if err != nil {
 			return err
@@ -371,7 +375,7 @@ func (d *dispatcher) schedulePass(ctx context.Context) error {
 			waiting = append(waiting, t)
 		}
 	}
-	d.ready = waiting
+	d.ready = append(waiting, d.ready[n:]...)
 	d.prepareAhead()
 	return nil
 }

@@ -129,11 +129,18 @@ func startIn(tree *proctree.Tree, c Command) (*osProcess, error) {
 		p.pipe = r
 		go func() {
 			defer close(p.read)
-			_, _ = io.Copy(c.Log, r)
+			buf := copyBuffers.Get().(*[]byte)
+			defer copyBuffers.Put(buf)
+			// Only the Reader: io.CopyBuffer would not use buf with
+			// *os.File's WriterTo, which allocates 32 KiB per call.
+			_, _ = io.CopyBuffer(c.Log, struct{ io.Reader }{r}, *buf)
 		}()
 	}
 	return p, nil
 }
+
+// copyBuffers hold the buffers that carry task output to the log.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // logPipe makes the pipe of a task's output. Only the read end goes to
 // the runtime's poller, so that its read can time out; the write end stays

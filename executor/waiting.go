@@ -15,7 +15,10 @@ func (d *dispatcher) markWaiting(ctx context.Context, j *state.Job, reason strin
 	if j.Status == state.JobWaiting && j.Message == reason {
 		return nil
 	}
-	return d.update(ctx, j, state.JobUpdate{Status: state.JobWaiting, Message: &reason})
+	// Its own variable: taking reason's address would put it on the heap
+	// at every call, also the many that change nothing.
+	msg := reason
+	return d.update(ctx, j, state.JobUpdate{Status: state.JobWaiting, Message: &msg})
 }
 
 // runWaitReason says why an orchestration job waits: another job of the
