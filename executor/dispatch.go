@@ -382,13 +382,15 @@ func (d *dispatcher) schedulePass(ctx context.Context) error {
 
 // prepareAhead makes the data dirs of the next tasks in line while the
 // running ones hold the slots, so a free slot starts a process at once.
+// It looks two rounds of slots ahead: making a directory on a busy disk
+// takes longer at times than a no-op task runs.
 func (d *dispatcher) prepareAhead() {
 	if d.cl != nil {
 		return // the node that runs a task prepares it
 	}
 	ahead := 0
 	for _, t := range d.ready {
-		if ahead >= d.limit {
+		if ahead >= 2*d.limit {
 			return
 		}
 		if t.spec.Orchestration != "" || t.run.cancelled {
