@@ -17,12 +17,31 @@ func BenchmarkWidePhase(b *testing.B) {
 	benchOrchestration(b, 1000, 1)
 }
 
+// BenchmarkWidePhaseWithoutProcesses runs the same 1000 tasks with a
+// runner whose processes end at once: what baton itself spends per task
+// (dispatch rounds, their transactions, data dir and config.json),
+// without fork and exec, which dominate and vary with the machine.
+func BenchmarkWidePhaseWithoutProcesses(b *testing.B) {
+	benchOrchestration(b, 1000, 1, func(c *Config) { c.Runner = instantRunner{} })
+}
+
+// instantRunner starts no process; each "process" has ended when started.
+type instantRunner struct{}
+
+func (instantRunner) Start(context.Context, Command) (Process, error) { return instantProcess{}, nil }
+
+type instantProcess struct{}
+
+func (instantProcess) Wait() (int, error) { return 0, nil }
+func (instantProcess) Stop(time.Duration) {}
+func (instantProcess) PID() int           { return 0 }
+
 // BenchmarkDeepPhases runs 100 phases of one task: the phase-to-phase cost.
 func BenchmarkDeepPhases(b *testing.B) {
 	benchOrchestration(b, 1, 100)
 }
 
-func benchOrchestration(b *testing.B, width, depth int) {
+func benchOrchestration(b *testing.B, width, depth int, opts ...func(*Config)) {
 	var s strings.Builder
 	s.WriteString("project { max_parallel_jobs = 2 }\n")
 	for i := 0; i < width; i++ {
@@ -37,7 +56,7 @@ func benchOrchestration(b *testing.B, width, depth int) {
 		s.WriteString("  }\n")
 	}
 	s.WriteString("}\n")
-	e := newEnv(b, s.String())
+	e := newEnv(b, s.String(), opts...)
 	b.ResetTimer()
 	for b.Loop() {
 		j := e.submit(Request{Orchestration: "o"})
