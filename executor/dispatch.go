@@ -79,6 +79,10 @@ type dispatcher struct {
 	// holds the processes to start once they are stored.
 	batch  []state.JobTransition
 	launch []func()
+	// settled counts those of them that cannot make another job
+	// startable (a task that started or waits), so schedule does not
+	// look at a long line of tasks again for them.
+	settled int
 	// changes counts recorded transitions, so schedule knows when a pass
 	// changed nothing.
 	changes int
@@ -312,15 +316,15 @@ func (d *dispatcher) handle(ctx context.Context, ev event) error {
 
 // schedule starts every job that may start now. Starting one thing can
 // make another startable (a task that runs an orchestration queues its
-// job), so it repeats until a pass changes nothing.
+// job), so it repeats until a pass changes nothing that could.
 func (d *dispatcher) schedule(ctx context.Context) error {
 	d.limit = d.e.appliedLimit(d.limit)
 	for {
-		before := d.changes
+		before, settled := d.changes, d.settled
 		if err := d.schedulePass(ctx); err != nil {
 			return err
 		}
-		if d.changes == before {
+		if d.changes-before == d.settled-settled {
 			return nil
 		}
 	}
@@ -408,6 +412,8 @@ func (d *dispatcher) startTask(ctx context.Context, t *task) (bool, error) {
 	if t.spec.Orchestration != "" {
 		return true, d.startChild(ctx, t)
 	}
+	before := d.changes
+	defer func() { d.settled += d.changes - before }()
 	holder, busy := d.busy[t.job.SerialKey]
 	node := ""
 	if d.cl != nil && !busy && d.procs < d.limit && !d.draining {
