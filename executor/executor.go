@@ -71,6 +71,8 @@ type Executor struct {
 	active atomic.Bool
 	// fault is set while writes to the state fail (see StateWritable).
 	fault atomic.Pointer[stateFault]
+	// spares are data dirs made ahead for the tasks due next.
+	spares *spareDirs
 
 	specMu  sync.Mutex
 	spec    *spec.Spec
@@ -119,8 +121,12 @@ func New(cfg Config) *Executor {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	spares := &spareDirs{}
+	if cfg.JobsDir != "" {
+		spares.dir = spareDir(cfg.JobsDir)
+	}
 	return &Executor{cfg: cfg, store: cfg.Store, clock: cfg.Clock, events: make(chan event, 256),
-		workerPoke: make(chan struct{}, 1), localResults: make(chan struct{}, 1)}
+		workerPoke: make(chan struct{}, 1), localResults: make(chan struct{}, 1), spares: spares}
 }
 
 type eventKind int
@@ -276,6 +282,10 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error
 	if err := os.MkdirAll(e.cfg.JobsDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create jobs dir: %w", err)
 	}
+	if err := e.spares.reset(); err != nil {
+		e.cfg.Logger.Warn("data dirs are not made ahead of time; each task makes its own", "error", err)
+	}
+	defer e.spares.close()
 	e.active.Store(true)
 	defer e.active.Store(false)
 	d := newDispatcher(e)

@@ -49,6 +49,9 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 	var queued []state.Job
 	var due []submission
 	var next time.Time
+	// nextOf is when each orchestration is due next, for the data dirs
+	// made ahead of that instant.
+	nextOf := make(map[*spec.Orchestration]time.Time, len(s.Orchestrations))
 	for _, o := range s.Orchestrations {
 		var fires []state.ScheduleFire
 		for _, sc := range o.Schedules {
@@ -74,8 +77,12 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 				fires = append(fires, state.ScheduleFire{Orchestration: o.Name, Key: key, At: at})
 				last = at
 			}
-			if n := sched.Next(maxTime(last, now)); !n.IsZero() && (next.IsZero() || n.Before(next)) {
+			n := sched.Next(maxTime(last, now))
+			if !n.IsZero() && (next.IsZero() || n.Before(next)) {
 				next = n
+			}
+			if !n.IsZero() && !suspended[o.Name] && (nextOf[o].IsZero() || n.Before(nextOf[o])) {
+				nextOf[o] = n
 			}
 		}
 		if len(fires) > 0 {
@@ -86,6 +93,7 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 	}
 	// Every orchestration due now is recorded in one transaction.
 	jobs, errs := e.submitMany(ctx, due)
+	e.prepareSpares(nextOf, next, s, len(due) == 0)
 	for i := range due {
 		if errs[i] == nil {
 			queued = append(queued, jobs[i])
@@ -95,6 +103,19 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 		}
 	}
 	return queued, next, errors.Join(errs...)
+}
+
+// prepareSpares asks for the data dirs of the tasks that start at next.
+// With tasks of this instant about to start, they are made once those
+// started; else at once.
+func (e *Executor) prepareSpares(nextOf map[*spec.Orchestration]time.Time, next time.Time, s *spec.Spec, now bool) {
+	var due []*spec.Orchestration
+	for o, at := range nextOf {
+		if at.Equal(next) {
+			due = append(due, o)
+		}
+	}
+	e.spares.prepareFor(sparesFor(due, e.maxParallel(s)), now)
 }
 
 func maxTime(a, b time.Time) time.Time {

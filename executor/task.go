@@ -83,6 +83,8 @@ type taskResult struct {
 // execute runs one task process to its end and says how it ended.
 func (e *Executor) execute(ctx context.Context, t taskStart) taskResult {
 	res := taskResult{jobID: t.job.ID}
+	started := e.spares.startBegun()
+	defer started()
 	defer e.keepLog(t.job.ID)
 	fail := func(format string, args ...any) taskResult {
 		res.status, res.message = state.JobError, "error: "+fmt.Sprintf(format, args...)
@@ -105,6 +107,7 @@ func (e *Executor) execute(ctx context.Context, t taskStart) taskResult {
 	}
 	cmd.Log = log
 	proc, err := e.cfg.Runner.Start(ctx, cmd)
+	started()
 	if err != nil {
 		fmt.Fprintf(log, "baton: %v\n", err)
 		log.Close()
@@ -224,7 +227,7 @@ func (e *Executor) prepare(ctx context.Context, t taskStart) (Command, error) {
 	if params == nil {
 		params = map[string]any{}
 	}
-	if err := os.Mkdir(dataDir, 0o700); err != nil && !os.IsExist(err) {
+	if err := e.makeDataDir(dataDir); err != nil {
 		return Command{}, fmt.Errorf("create job data dir: %w", err)
 	}
 	config, err := json.MarshalIndent(map[string]any{"parameters": params, "action": "run"}, "", "  ")
