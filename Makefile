@@ -1,7 +1,7 @@
 # Targets used by developers and by .ci/run. `make test` is the one CI runs.
 GO ?= go
 
-.PHONY: all build test lint bench fmt reliability multinode soak
+.PHONY: all build test lint bench bench-nodes fmt reliability multinode soak
 
 all: build
 
@@ -19,6 +19,19 @@ lint:
 bench:
 	mkdir -p .benchtmp && TMPDIR=$(CURDIR)/.benchtmp $(GO) test -run '^$$' -bench . -benchmem ./...
 	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; elif [ -f scripts/bench.sh ]; then sh scripts/bench.sh; fi
+
+# The multi-node benchmark: BENCH_NODE_TASKS tasks of 100 ms on a throwaway
+# PostgreSQL cluster with 1 watcher node x 2 slots, then 3 nodes x 2 slots;
+# prints both wall times, their throughput ratio and the fire -> start
+# latency over PostgreSQL (p50/p99 of BENCH_NODE_SAMPLES runs). About two
+# minutes at the default size; needs Debian's postgresql package.
+BENCH_NODE_TASKS ?= 1000
+BENCH_NODE_SAMPLES ?= 100
+bench-nodes:
+	mkdir -p .benchtmp
+	$(GO) build -o .benchtmp/baton ./cmd/baton
+	$(GO) build -o .benchtmp/benchnodes ./scripts/benchnodes
+	BENCH_NODE_TASKS=$(BENCH_NODE_TASKS) BENCH_NODE_SAMPLES=$(BENCH_NODE_SAMPLES) .benchtmp/benchnodes -baton .benchtmp/baton
 
 fmt:
 	gofmt -w $$($(GO) list -f '{{.Dir}}' ./...)
