@@ -29,8 +29,9 @@ func newJobsCommand(g *globals) *cobra.Command {
 		asJSON        bool
 	)
 	cmd := &cobra.Command{
-		Use:   "jobs",
-		Short: "List jobs, newest first",
+		Use:         "jobs",
+		Annotations: readsStateOnlyAnnotation,
+		Short:       "List jobs, newest first",
 		Long: `Jobs lists orchestration jobs, newest first. Page back with --before ID
 (the smallest id of the previous page).`,
 		Args: cobra.NoArgs,
@@ -109,9 +110,10 @@ func (g *globals) withJob(ctx context.Context, arg string, fn func(state.Store, 
 func newJobsShowCommand(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "show ID",
-		Short: "Show a job: its phases, tasks, statuses, times and messages",
-		Args:  cobra.ExactArgs(1),
+		Use:         "show ID",
+		Annotations: readsStateOnlyAnnotation,
+		Short:       "Show a job: its phases, tasks, statuses, times and messages",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withJob(cmd.Context(), args[0], func(_ state.Store, job state.Job) error {
 				if asJSON {
@@ -200,9 +202,10 @@ func clockTime(t time.Time) string {
 func newJobsLogsCommand(g *globals) *cobra.Command {
 	var followFlag bool
 	cmd := &cobra.Command{
-		Use:   "logs ID",
-		Short: "Print the output of a job's tasks (-f follows a running job)",
-		Args:  cobra.ExactArgs(1),
+		Use:         "logs ID",
+		Annotations: readsStateOnlyAnnotation,
+		Short:       "Print the output of a job's tasks (-f follows a running job)",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()

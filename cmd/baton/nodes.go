@@ -27,8 +27,9 @@ func newNodesCommand(g *globals) *cobra.Command {
 		lostAfter time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "nodes",
-		Short: "List the baton watch nodes that share the state, which one leads, and their heartbeats",
+		Use:         "nodes",
+		Annotations: readsStateOnlyAnnotation,
+		Short:       "List the baton watch nodes that share the state, which one leads, and their heartbeats",
 		Long: `Nodes lists the baton watch processes started with --node on this state: the
 one that leads (it applies, fires and runs tasks), the standbys that take over
 when it is lost, and those that stopped or went silent.`,

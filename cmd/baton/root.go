@@ -97,7 +97,12 @@ func newRootCommand(g *globals) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.state, "state", envOr("BATON_STATE", ".baton/state.db"), "state database: a SQLite file (env BATON_STATE)")
 	pf.StringVar(&g.dataDirFlag, "data-dir", os.Getenv("BATON_DATA"), "directory for job data and logs, the Git cache and the token key (env BATON_DATA; default: the state file's directory)")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.checkDataDir() }
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if cmd.Annotations[readsStateOnly] == "true" {
+			return nil
+		}
+		return g.checkDataDir()
+	}
 	pf.StringVar(&g.source, "source", os.Getenv("BATON_SOURCE"), "source: a directory, a Git repository path or a Git URL (env BATON_SOURCE)")
 	pf.StringVar(&g.ref, "ref", os.Getenv("BATON_REF"), "Git revision to read: a branch or tag to follow, or a commit to pin (anything git rev-parse accepts; default: HEAD)")
 	pf.StringVar(&g.publicURL, "public-url", os.Getenv("BATON_PUBLIC_URL"), "the URL users reach baton's web UI at; notifications link to jobs under it (env BATON_PUBLIC_URL)")

@@ -40,6 +40,13 @@ func (g *globals) createStore(ctx context.Context) (state.Store, error) {
 // stateName is --state as it may be shown: without a URL's password.
 func (g *globals) stateName() string { return redact.URL(g.state) }
 
+// readsStateOnly annotates the commands that only read the state (and the
+// log files its jobs name): they need no data dir, so baton nodes or jobs
+// logs work on any machine with just the database URL.
+const readsStateOnly = "baton/reads-state-only"
+
+var readsStateOnlyAnnotation = map[string]string{readsStateOnly: "true"}
+
 // checkDataDir refuses a database URL without --data-dir: there is no file
 // to put the data directory beside.
 func (g *globals) checkDataDir() error {
