@@ -200,12 +200,12 @@ func measure(c config, nodes int) (result, error) {
 		return r, fmt.Errorf("the wide job ended %s: %s", ended.Status, ended.Message)
 	}
 	r.wall = ended.FinishedAt.Sub(ended.CreatedAt)
-	// Every node writes the logs of the tasks it runs to its own data dir.
+	// Every node writes the log of a task it runs into its own data dir.
 	for i := 1; i <= nodes; i++ {
 		name := fmt.Sprintf("n%d", i)
 		r.perNode[name] = 0
 		for _, t := range ended.Tasks {
-			if strings.HasPrefix(t.LogPath, filepath.Join(dir, name)+string(filepath.Separator)) {
+			if _, err := os.Stat(filepath.Join(dir, name, "jobs", strconv.FormatInt(int64(t.ID), 10)+".log")); err == nil {
 				r.perNode[name]++
 			}
 		}
