@@ -385,3 +385,61 @@ orchestration "pair" {
 	}
 	ns.stop(leadingNode(t, st))
 }
+
+// TestNodesCancelStopsTasksOnEveryNode: cancelling a job stops its tasks
+// on whichever node runs them; they end cancelled.
+func TestNodesCancelStopsTasksOnEveryNode(t *testing.T) {
+	dsn := pgtest.New(t).NewDatabase(t)
+	marks := t.TempDir()
+	hcl := fmt.Sprintf(`
+project { max_parallel_jobs = 4 }
+configuration "a" { command = ["sh", "-c", "touch %[1]s/$BATON_TASK; exec sleep 600"] }
+configuration "b" { command = ["sh", "-c", "touch %[1]s/$BATON_TASK; exec sleep 600"] }
+orchestration "pair" {
+  phase "p" {
+    task "a" { configuration = "a" }
+    task "b" { configuration = "b" }
+  }
+}
+`, marks)
+	ns := newNodeSet(t, dsn, hcl)
+	ns.start("n1", "--slots", "1")
+	ns.start("n2", "--slots", "1")
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	waitfor.Cond(t, "two nodes and the source applied", func() bool {
+		nodes, err := st.Nodes(ctx)
+		_, revErr := st.CurrentRevision(ctx)
+		return err == nil && len(nodes) == 2 && revErr == nil
+	})
+	ns.cli("run", "pair", "--detach")
+	waitfor.Cond(t, "both tasks running, on two nodes", func() bool {
+		as, err := st.Assignments(ctx)
+		return err == nil && len(as) == 2 && as[0].Node != as[1].Node &&
+			exists(filepath.Join(marks, "a")) && exists(filepath.Join(marks, "b"))
+	})
+	jobs, err := st.ListJobs(ctx, state.JobFilter{Kind: state.KindOrchestrationJob})
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("jobs = %v %v", jobs, err)
+	}
+	ns.cli("jobs", "cancel", fmt.Sprint(jobs[0].ID))
+	var job state.Job
+	waitfor.Cond(t, "the job to end", func() bool {
+		job, err = st.Job(ctx, jobs[0].ID)
+		return err == nil && job.Status.Terminal()
+	})
+	if job.Status != state.JobCancelled {
+		t.Errorf("job = %s %q, want cancelled", job.Status, job.Message)
+	}
+	for _, task := range job.Tasks {
+		if task.Status != state.JobCancelled {
+			t.Errorf("task %s = %s %q, want cancelled", task.Task, task.Status, task.Message)
+		}
+	}
+	ns.stop("n2")
+	ns.stop("n1")
+}
