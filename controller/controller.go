@@ -241,12 +241,10 @@ func (w *Controller) reconcile(ctx context.Context) {
 }
 
 func (w *Controller) fireDue(ctx context.Context, now time.Time) time.Time {
-	jobs, next, err := w.Executor.FireDue(ctx, now)
+	// The executor logs each fire with the instant it was due for.
+	_, next, err := w.Executor.FireDue(ctx, now)
 	if err != nil {
 		w.Logger.Error("fire schedules", "error", err)
-	}
-	for _, j := range jobs {
-		w.Logger.Info("schedule fired", "orchestration", j.Orchestration, "job", j.ID)
 	}
 	return next
 }

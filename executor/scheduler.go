@@ -97,8 +97,10 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 	for i := range due {
 		if errs[i] == nil {
 			queued = append(queued, jobs[i])
+			at := earliestFire(due[i].fires)
+			e.cfg.Logger.Info("schedule fired", "orchestration", jobs[i].Orchestration, "job", jobs[i].ID, "due", at)
 			if e.cfg.Observer != nil {
-				e.cfg.Observer.ScheduleFired(jobs[i], earliestFire(due[i].fires))
+				e.cfg.Observer.ScheduleFired(jobs[i], at)
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -187,18 +188,42 @@ orchestration "tock" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lastFire := map[string]time.Time{}
-	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	scheduled := 0
 	for _, j := range all {
 		if j.Status == state.JobProcessing {
 			t.Errorf("job %d (%s %s) is left processing after every node stopped", j.ID, j.Orchestration, j.Task)
 		}
 		if j.Kind == state.KindOrchestrationJob && j.Trigger == "schedule" {
-			if prev, ok := lastFire[j.Orchestration]; ok && j.CreatedAt.Sub(prev) < time.Second {
-				t.Errorf("%s fired twice for one instant: jobs created at %s and %s", j.Orchestration, prev, j.CreatedAt)
-			}
-			lastFire[j.Orchestration] = j.CreatedAt
+			scheduled++
 		}
+	}
+	// Every node logs each fire with the instant it was due for: no
+	// instant fired twice, on one node or across the takeover.
+	fired := map[string]string{}
+	for _, name := range []string{"n1", "n2", "n3"} {
+		b, err := os.ReadFile(filepath.Join(dir, name+".log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			var rec struct {
+				Msg           string `json:"msg"`
+				Orchestration string `json:"orchestration"`
+				Job           int64  `json:"job"`
+				Due           string `json:"due"`
+			}
+			if json.Unmarshal([]byte(line), &rec) != nil || rec.Msg != "schedule fired" {
+				continue
+			}
+			key := rec.Orchestration + " at " + rec.Due
+			if prev, ok := fired[key]; ok {
+				t.Errorf("%s fired twice: %s and job %d on %s", key, prev, rec.Job, name)
+			}
+			fired[key] = fmt.Sprintf("job %d on %s", rec.Job, name)
+		}
+	}
+	if len(fired) < 4 || len(fired) > scheduled {
+		t.Errorf("%d fires logged for %d scheduled jobs", len(fired), scheduled)
 	}
 }
 
