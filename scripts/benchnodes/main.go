@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -60,7 +61,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: benchnodes -baton PATH [-tasks N] [-samples N]")
 		os.Exit(2)
 	}
-	if err := run(c); err != nil {
+	// Ctrl-C ends the waits, so the nodes and the cluster are still stopped.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, c)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchnodes:", err)
 		os.Exit(1)
 	}
@@ -73,7 +78,7 @@ func envInt(name string, def int) int {
 	return def
 }
 
-func run(c config) error {
+func run(ctx context.Context, c config) error {
 	bin, err := pgtest.FindBin()
 	if err != nil {
 		return err
@@ -95,7 +100,7 @@ func run(c config) error {
 	fmt.Printf("%d tasks of 100 ms (sleep 0.1), max_parallel_jobs = %d, PostgreSQL from %s\n", c.tasks, c.parallel, bin)
 	var results []result
 	for _, nodes := range []int{1, 3} {
-		r, err := measure(c, nodes)
+		r, err := measure(ctx, c, nodes)
 		if err != nil {
 			return fmt.Errorf("%d node(s): %w", nodes, err)
 		}
@@ -137,9 +142,8 @@ func writeProject(c config) error {
 
 // measure starts nodes watchers on a fresh database, measures the latency
 // and then the wide run, and stops them.
-func measure(c config, nodes int) (result, error) {
+func measure(ctx context.Context, c config, nodes int) (result, error) {
 	r := result{nodes: nodes, perNode: map[string]int{}}
-	ctx := context.Background()
 	dsn, err := createDatabase(ctx, c.pg, fmt.Sprintf("bench_%d_nodes", nodes))
 	if err != nil {
 		return r, err
@@ -155,7 +159,7 @@ func measure(c config, nodes int) (result, error) {
 	if err != nil {
 		return r, err
 	}
-	if err := waitUntil(2*time.Minute, "the nodes to start and one to lead", func() (bool, error) {
+	if err := waitUntil(ctx, 2*time.Minute, "the nodes to start and one to lead", func() (bool, error) {
 		ns, err := st.Nodes(ctx)
 		if err != nil || len(ns) < nodes {
 			return false, nil
@@ -200,12 +204,12 @@ func measure(c config, nodes int) (result, error) {
 		return r, fmt.Errorf("the wide job ended %s: %s", ended.Status, ended.Message)
 	}
 	r.wall = ended.FinishedAt.Sub(ended.CreatedAt)
-	// Every node writes the log of a task it runs into its own data dir.
+	// A node makes the data dir of a task it runs in its own data dir.
 	for i := 1; i <= nodes; i++ {
 		name := fmt.Sprintf("n%d", i)
 		r.perNode[name] = 0
 		for _, t := range ended.Tasks {
-			if _, err := os.Stat(filepath.Join(dir, name, "jobs", strconv.FormatInt(int64(t.ID), 10)+".log")); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, name, "jobs", strconv.FormatInt(int64(t.ID), 10))); err == nil {
 				r.perNode[name]++
 			}
 		}
@@ -263,7 +267,7 @@ func startNodes(c config, dsn, dir string, n int) (stop func(), err error) {
 // waitEnded polls the job every interval until it ends.
 func waitEnded(ctx context.Context, st state.Store, id state.JobID, every time.Duration) (state.Job, error) {
 	var job state.Job
-	err := waitUntil(10*time.Minute, fmt.Sprintf("job %d to end", id), func() (bool, error) {
+	err := waitUntil(ctx, 10*time.Minute, fmt.Sprintf("job %d to end", id), func() (bool, error) {
 		var err error
 		job, err = st.Job(ctx, id)
 		return err == nil && job.Status.Terminal(), err
@@ -287,7 +291,7 @@ func taskStamp(ctx context.Context, st state.Store, job state.Job) (time.Time, e
 	return time.Unix(0, ns), nil
 }
 
-func waitUntil(limit time.Duration, what string, cond func() (bool, error), every ...time.Duration) error {
+func waitUntil(ctx context.Context, limit time.Duration, what string, cond func() (bool, error), every ...time.Duration) error {
 	interval := 100 * time.Millisecond
 	if len(every) > 0 {
 		interval = every[0]
@@ -301,7 +305,11 @@ func waitUntil(limit time.Duration, what string, cond func() (bool, error), ever
 		if time.Now().After(deadline) {
 			return fmt.Errorf("gave up after %v waiting for %s (last error: %v)", limit, what, err)
 		}
-		time.Sleep(interval)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("interrupted while waiting for %s", what)
+		case <-time.After(interval):
+		}
 	}
 }
 
