@@ -169,7 +169,7 @@ func (d *dispatcher) collectResults(ctx context.Context) error {
 			continue
 		}
 		r := a.Result
-		res := taskResult{jobID: a.JobID, status: r.Status, message: r.Message, exitCode: r.ExitCode, pid: r.PID, finishedAt: r.FinishedAt}
+		res := taskResult{jobID: a.JobID, status: r.Status, message: r.Message, exitCode: r.ExitCode, pid: r.PID, finishedAt: r.FinishedAt, logPath: r.LogPath}
 		if err := d.taskDone(ctx, res); err != nil {
 			return err
 		}

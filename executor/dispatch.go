@@ -528,6 +528,9 @@ func (d *dispatcher) taskDone(ctx context.Context, res taskResult) error {
 		finished = d.now()
 	}
 	u := state.JobUpdate{Status: res.status, FinishedAt: finished, Message: &res.message, ExitCode: res.exitCode, PID: res.pid}
+	if res.logPath != "" {
+		u.LogPath = &res.logPath
+	}
 	if res.status == state.JobSuccess {
 		for _, table := range t.spec.Outputs {
 			u.TableUpdates = append(u.TableUpdates, state.TableUpdate{Table: table, At: u.FinishedAt, Source: "job", JobID: int64(t.job.ID)})

@@ -78,6 +78,9 @@ type taskResult struct {
 	// finishedAt is when the process ended on its node; zero: when the
 	// dispatcher hears of it.
 	finishedAt time.Time
+	// logPath is where the log is on the node that ran the task, when
+	// that is another node.
+	logPath string
 }
 
 // execute runs one task process to its end and says how it ended.

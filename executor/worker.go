@@ -251,7 +251,8 @@ func (w *worker) finished(ctx context.Context, res taskResult) {
 			delete(w.tokens, t.runID)
 		}
 	}
-	w.report(ctx, res.jobID, state.TaskResult{Status: res.status, Message: res.message, ExitCode: res.exitCode, PID: res.pid, FinishedAt: w.e.clock.Now().UTC()})
+	w.report(ctx, res.jobID, state.TaskResult{Status: res.status, Message: res.message, ExitCode: res.exitCode, PID: res.pid,
+		FinishedAt: w.e.clock.Now().UTC(), LogPath: w.e.logPath(res.jobID)})
 }
 
 // report stores an outcome, or keeps it to store later.

@@ -33,6 +33,8 @@ type TaskResult struct {
 	ExitCode   *int      `json:"exit_code,omitempty"`
 	PID        *int      `json:"pid,omitempty"`
 	FinishedAt time.Time `json:"finished_at"`
+	// LogPath is where the task's log is on its node.
+	LogPath string `json:"log_path,omitempty"`
 }
 
 // AssignmentStore hands tasks to the nodes that run them. Only a state

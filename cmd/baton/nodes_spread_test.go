@@ -183,6 +183,21 @@ func TestNodesRunTasksOnEveryNodeWithAFreeSlot(t *testing.T) {
 	if !exists(filepath.Join(marks, "t4.started")) {
 		t.Error("the fourth task never ran")
 	}
+	// Each task's log is recorded where it is: on the node that ran it.
+	tasks, err := st.ListJobs(ctx, state.JobFilter{Kind: state.KindTaskJob})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range tasks {
+		b, err := os.ReadFile(filepath.Join(marks, task.Task+".started"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobsDir := filepath.Dir(strings.TrimSpace(string(b)))
+		if filepath.Dir(task.LogPath) != jobsDir {
+			t.Errorf("task %s ran in %s but its log is recorded at %q", task.Task, jobsDir, task.LogPath)
+		}
+	}
 	for _, n := range []string{"n2", "n3", "n1"} {
 		ns.stop(n)
 	}
