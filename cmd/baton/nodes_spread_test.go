@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -225,9 +226,24 @@ orchestration "outage" {
 }
 `, marks)
 	ns := newNodeSet(t, dsn, hcl)
-	ns.start("n1")
+	urlFile := filepath.Join(ns.dir, "n1.url")
+	ns.start("n1", "--listen", "127.0.0.1:0", "--api-url-file", urlFile)
 	ns.start("n2")
 	ctx := context.Background()
+	var apiURL []byte
+	waitfor.Cond(t, "n1 serving", func() bool {
+		apiURL, _ = os.ReadFile(urlFile)
+		return strings.HasSuffix(string(apiURL), "\n")
+	})
+	readyz := func() int {
+		resp, err := http.Get(strings.TrimSpace(string(apiURL)) + "/readyz")
+		if err != nil {
+			t.Logf("GET /readyz: %v", err)
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
 	waitfor.Cond(t, "two nodes and the source applied", func() bool {
 		st, err := postgres.Open(ctx, dsn)
 		if err != nil {
@@ -247,6 +263,9 @@ orchestration "outage" {
 		t.Fatal(err)
 	}
 	waitfor.Cond(t, "the task to end while the database is down", func() bool { return exists(filepath.Join(marks, "ended")) })
+	if code := readyz(); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz while the database is down = %d, want 503", code)
+	}
 	if err := cluster.StartServer(); err != nil {
 		t.Fatal(err)
 	}
@@ -275,6 +294,7 @@ orchestration "outage" {
 	if !exists(filepath.Join(marks, "second-phase")) {
 		t.Error("the second phase did not run after the database came back")
 	}
+	waitfor.Cond(t, "/readyz 200 once the database is back", func() bool { return readyz() == http.StatusOK })
 	ns.stop("n2")
 	ns.stop("n1")
 }
