@@ -35,8 +35,10 @@ func (s *Store) Assign(ctx context.Context, as []state.Assignment) error {
 	var b pgx.Batch
 	var nodes []string
 	for _, a := range as {
+		// A task job is handed out once: a retried write whose first
+		// try did commit must not reset what the node did since.
 		b.Queue(`INSERT INTO task_assignments (job_id, run_id, node, assigned_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (job_id) DO UPDATE SET run_id = $2, node = $3, assigned_at = $4, started_by = '', started_at = NULL, stop = '', result = NULL`,
+			ON CONFLICT (job_id) DO NOTHING`,
 			int64(a.JobID), int64(a.RunID), a.Node, toDB(a.AssignedAt))
 		if !slices.Contains(nodes, a.Node) {
 			nodes = append(nodes, a.Node)
@@ -128,7 +130,9 @@ func (s *Store) ReportAssignment(ctx context.Context, job state.JobID, node stri
 		return false, fmt.Errorf("report the outcome of task job %d: %w", job, err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
-	tag, err := tx.Exec(ctx, "UPDATE task_assignments SET result = $3 WHERE job_id = $1 AND node = $2 AND result IS NULL", int64(job), node, b)
+	// The same outcome again (a retry whose first try committed unseen)
+	// counts as stored.
+	tag, err := tx.Exec(ctx, "UPDATE task_assignments SET result = $3 WHERE job_id = $1 AND node = $2 AND (result IS NULL OR result = $3::jsonb)", int64(job), node, b)
 	if err != nil {
 		return false, fmt.Errorf("report the outcome of task job %d: %w", job, err)
 	}

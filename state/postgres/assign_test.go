@@ -69,6 +69,16 @@ func TestAssignmentsReachTheirNodeOnceAndOutcomesOnlyWhileAwaited(t *testing.T) 
 		t.Fatalf("report = %v %v, want stored", ok, err)
 	}
 	<-results
+	if ok, err := node.ReportAssignment(ctx, a, "n1", state.TaskResult{Status: state.JobSuccess, ExitCode: &code, FinishedAt: now}); err != nil || !ok {
+		t.Fatalf("the same report again = %v %v, want stored", ok, err)
+	}
+	if ok, err := node.ReportAssignment(ctx, a, "n1", state.TaskResult{Status: state.JobError, FinishedAt: now}); err != nil || ok {
+		t.Fatalf("another outcome after one was stored = %v %v, want refused", ok, err)
+	}
+	// A retried hand-out (its first try committed unseen) changes nothing.
+	if err := leader.Assign(ctx, []state.Assignment{{JobID: a, RunID: job.ID, Node: "n1", AssignedAt: now}}); err != nil {
+		t.Fatal(err)
+	}
 	all, err := leader.Assignments(ctx)
 	if err != nil || len(all) != 2 || all[0].Result == nil || all[0].Result.Status != state.JobSuccess || all[1].Result != nil {
 		t.Fatalf("assignments = %+v %v, want a's outcome and b still running", all, err)
