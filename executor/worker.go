@@ -179,11 +179,12 @@ func (w *worker) sync(ctx context.Context, stopping bool) {
 			// A previous incarnation of this node started it and died.
 			w.e.killLeftovers(a.JobID)
 			w.report(ctx, a.JobID, state.TaskResult{Status: state.JobTerminated, Message: fmt.Sprintf("terminated: node %s restarted while the job was running", w.c.Node), FinishedAt: w.e.clock.Now().UTC()})
-		case a.StartedBy != "":
 		case a.Stop != "":
 			status, msg := w.c.stopMessage(parseStopReason(a.Stop))
 			w.report(ctx, a.JobID, state.TaskResult{Status: status, Message: msg, FinishedAt: w.e.clock.Now().UTC()})
 		case !stopping:
+			// Not started yet, or claimed by this process whose start
+			// then failed half-way: start it.
 			w.start(ctx, a)
 		}
 	}

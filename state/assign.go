@@ -46,9 +46,10 @@ type AssignmentStore interface {
 	// NodeAssignments lists the assignments of a node without a result.
 	NodeAssignments(ctx context.Context, node string) ([]Assignment, error)
 	// StartAssignment records that process incarnation by started the
-	// task. It is false when the assignment is gone (the dispatcher took
-	// the task back: the node was declared lost) or another incarnation
-	// started it: the process must then not run.
+	// task (again true for the same incarnation). It is false when the
+	// assignment is gone (the dispatcher took the task back: the node was
+	// declared lost), asked to stop, or another incarnation started it:
+	// the process must then not run.
 	StartAssignment(ctx context.Context, job JobID, node, by string, at time.Time) (bool, error)
 	// ReportAssignment stores the outcome of a task and wakes the
 	// dispatcher. It is false when the assignment is gone or belongs to

@@ -112,7 +112,7 @@ func (s *Store) Assignments(ctx context.Context) ([]state.Assignment, error) {
 // StartAssignment claims an assignment for one incarnation of its node.
 func (s *Store) StartAssignment(ctx context.Context, job state.JobID, node, by string, at time.Time) (bool, error) {
 	tag, err := s.pool.Exec(ctx, `UPDATE task_assignments SET started_by = $3, started_at = $4
-		WHERE job_id = $1 AND node = $2 AND started_by = '' AND result IS NULL AND stop = ''`, int64(job), node, by, toDB(at))
+		WHERE job_id = $1 AND node = $2 AND started_by IN ('', $3) AND result IS NULL AND stop = ''`, int64(job), node, by, toDB(at))
 	if err != nil {
 		return false, fmt.Errorf("record the start of task job %d: %w", job, err)
 	}

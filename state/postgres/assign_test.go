@@ -64,6 +64,9 @@ func TestAssignmentsReachTheirNodeOnceAndOutcomesOnlyWhileAwaited(t *testing.T) 
 	if ok, err := node.StartAssignment(ctx, a, "n1", "pid 2", now); err != nil || ok {
 		t.Fatalf("a second incarnation's start = %v %v, want refused", ok, err)
 	}
+	if ok, err := node.StartAssignment(ctx, a, "n1", "pid 1", now); err != nil || !ok {
+		t.Fatalf("the same incarnation's start again = %v %v, want started", ok, err)
+	}
 	code := 0
 	if ok, err := node.ReportAssignment(ctx, a, "n1", state.TaskResult{Status: state.JobSuccess, ExitCode: &code, FinishedAt: now}); err != nil || !ok {
 		t.Fatalf("report = %v %v, want stored", ok, err)
