@@ -11,8 +11,6 @@ import (
 
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/state"
-	"github.com/baton-dev/baton/state/postgres"
-	"github.com/baton-dev/baton/state/postgres/pgtest"
 )
 
 // TestNodeMetricsComeFromTheNodesTable: on a PostgreSQL state shared by
@@ -21,11 +19,7 @@ import (
 // processes and its heartbeat's age; a lost or stopped node is down.
 func TestNodeMetricsComeFromTheNodesTable(t *testing.T) {
 	ctx := context.Background()
-	store, err := postgres.Open(ctx, pgtest.New(t).NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openPostgres(t)
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	started := now.Add(-time.Hour)
 	for _, n := range []state.Node{
@@ -40,15 +34,7 @@ func TestNodeMetricsComeFromTheNodesTable(t *testing.T) {
 	}
 	// Two task processes run, handed to vm-1 and vm-2, and a task that
 	// runs an orchestration (no process, no node).
-	job, err := store.CreateJob(ctx, state.NewJob{Kind: state.KindOrchestrationJob, Orchestration: "o", SerialKey: "o", Status: state.JobProcessing, CreatedAt: now},
-		[]state.NewJob{
-			{Kind: state.KindTaskJob, Orchestration: "o", Task: "a", SerialKey: "a", Status: state.JobCreated, CreatedAt: now},
-			{Kind: state.KindTaskJob, Orchestration: "o", Task: "b", SerialKey: "b", Status: state.JobCreated, CreatedAt: now},
-			{Kind: state.KindTaskJob, Orchestration: "o", Task: "c", SerialKey: "c", Status: state.JobCreated, CreatedAt: now},
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
+	job := jobWithTasks(t, store, now, "a", "b", "c")
 	for i, task := range job.Tasks {
 		u := state.JobUpdate{Status: state.JobProcessing, StartedAt: now}
 		if i < 2 {

@@ -57,3 +57,31 @@ func TestJobPageShowsTheLogKeptForATaskOfAnotherNode(t *testing.T) {
 		t.Errorf("an ended task whose log was not kept shows %q, want where the log is", l.Text)
 	}
 }
+
+// TestLiveTailFollowsTheKeptLogOfATaskOnAnotherNode: the live tail of a
+// task running on another node reads what the state keeps of its log:
+// first the end of it, then what was appended since, from its offset.
+func TestLiveTailFollowsTheKeptLogOfATaskOnAnotherNode(t *testing.T) {
+	logs := keptLogs{logs: map[state.JobID][]byte{}}
+	u := &UI{cfg: Config{Store: logs}}
+	task := state.Job{ID: 7, Status: state.JobProcessing, LogPath: filepath.Join(t.TempDir(), "on-another-node", "7.log")}
+	offsets := map[state.JobID]int64{}
+	if text, next := u.readFrom(context.Background(), task, offsets); text != "" || next != 0 {
+		t.Fatalf("before anything was kept: %q up to %d, want nothing", text, next)
+	}
+	start := strings.Repeat("x", logWindow) + "first\n"
+	if err := logs.AppendLog(context.Background(), 7, 0, []byte(start)); err != nil {
+		t.Fatal(err)
+	}
+	text, next := u.readFrom(context.Background(), task, offsets)
+	if len(text) != logWindow || !strings.HasSuffix(text, "first\n") || next != int64(len(start)) {
+		t.Fatalf("first read: %d bytes ending %q up to %d, want the last %d bytes up to %d", len(text), text[max(len(text)-10, 0):], next, logWindow, len(start))
+	}
+	offsets[7] = next
+	if err := logs.AppendLog(context.Background(), 7, next, []byte("second\n")); err != nil {
+		t.Fatal(err)
+	}
+	if text, next := u.readFrom(context.Background(), task, offsets); text != "second\n" || next != int64(len(start))+7 {
+		t.Errorf("next read: %q up to %d, want the appended line up to %d", text, next, len(start)+7)
+	}
+}
