@@ -198,6 +198,10 @@ func (d *dispatcher) loop(ctx context.Context, wake <-chan struct{}, opts RunOpt
 	var graceC <-chan time.Time
 	var nodesC, results <-chan struct{}
 	if d.cl != nil {
+		// The nodes' slots are known before the first round places a task.
+		if err := d.refreshNodes(dbctx); err != nil {
+			return nil, err
+		}
 		var stop func()
 		nodesC, results, stop = d.watchCluster(dbctx)
 		defer stop()
