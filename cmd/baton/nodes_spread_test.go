@@ -478,3 +478,76 @@ orchestration "pair" {
 	ns.stop("n2")
 	ns.stop("n1")
 }
+
+// TestNodesALeaderStoppingHandsItsJobsOver: SIGTERM of the leader while
+// its job runs on two nodes: the leader lets its own task finish, the
+// other node takes the lead and the job over, and the job ends as if
+// nothing had happened.
+func TestNodesALeaderStoppingHandsItsJobsOver(t *testing.T) {
+	dsn := pgtest.New(t).NewDatabase(t)
+	marks := t.TempDir()
+	hcl := fmt.Sprintf(`
+project { max_parallel_jobs = 4 }
+configuration "a" { command = ["sh", "-c", "touch %[1]s/$BATON_TASK; while [ ! -f %[1]s/go ]; do sleep 0.02; done"] }
+configuration "b" { command = ["sh", "-c", "touch %[1]s/$BATON_TASK; while [ ! -f %[1]s/go ]; do sleep 0.02; done"] }
+configuration "c" { command = ["sh", "-c", "echo \"$BATON_DATA_DIR\" > %[1]s/c"] }
+orchestration "handover" {
+  phase "first" {
+    task "a" { configuration = "a" }
+    task "b" { configuration = "b" }
+  }
+  phase "second" {
+    task "c" { configuration = "c" }
+  }
+}
+`, marks)
+	ns := newNodeSet(t, dsn, hcl)
+	ns.start("n1", "--slots", "1", "--grace", "60s")
+	ns.start("n2", "--slots", "1", "--grace", "60s")
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	waitfor.Cond(t, "two nodes and the source applied", func() bool {
+		nodes, err := st.Nodes(ctx)
+		_, revErr := st.CurrentRevision(ctx)
+		return err == nil && len(nodes) == 2 && revErr == nil
+	})
+	ns.cli("run", "handover", "--detach")
+	waitfor.Cond(t, "both tasks of the first phase running", func() bool {
+		return exists(filepath.Join(marks, "a")) && exists(filepath.Join(marks, "b"))
+	})
+	leader := leadingNode(t, st)
+	other := map[string]string{"n1": "n2", "n2": "n1"}[leader]
+	if err := ns.procs[leader].Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(marks, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := ns.procs[leader].Wait(); err != nil {
+		t.Errorf("leader %s exited with %v", leader, err)
+	}
+	delete(ns.procs, leader)
+	var job state.Job
+	waitfor.Cond(t, "the job to end under the new leader", func() bool {
+		jobs, err := st.ListJobs(ctx, state.JobFilter{Kind: state.KindOrchestrationJob})
+		if err != nil || len(jobs) != 1 || !jobs[0].Status.Terminal() {
+			return false
+		}
+		job, err = st.Job(ctx, jobs[0].ID)
+		return err == nil
+	})
+	if job.Status != state.JobSuccess {
+		t.Errorf("job = %s %q, want success", job.Status, job.Message)
+		for _, task := range job.Tasks {
+			t.Logf("task %s: %s %q", task.Task, task.Status, task.Message)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(marks, "c")); err != nil || !strings.Contains(string(b), "/"+other+"/") {
+		t.Errorf("the second phase ran in %q (%v), want on %s", b, err, other)
+	}
+	ns.stop(other)
+}
