@@ -11,10 +11,12 @@ import (
 
 var _ state.LogStore = (*Store)(nil)
 
-// logChunk is the size of one row of a kept log: small enough that a
-// reader never holds much more than it prints. Every row but a log's last
-// is full, so the row of an offset is offset / logChunk.
-const logChunk = 256 << 10
+// logChunk is the size of one row of a kept log. Every row but a log's
+// last is full, so the row of an offset is offset / logChunk. A running
+// task's output is appended to its last row every second, and PostgreSQL
+// writes a row whole on every update: small rows keep what a slow, chatty
+// task costs the database near what it prints (a 10 MiB log is 640 rows).
+const logChunk = 16 << 10
 
 // StoreLog keeps the whole log of a task job in chunks, replacing what was
 // kept, in one transaction.
