@@ -73,6 +73,9 @@ type Executor struct {
 	fault atomic.Pointer[stateFault]
 	// spares are data dirs made ahead for the tasks due next.
 	spares *spareDirs
+	// unkeptLogs holds the tasks whose log could not be kept in the state
+	// when they ended (see keepLog); the worker tries them again.
+	unkeptLogs sync.Map
 
 	specMu  sync.Mutex
 	spec    *spec.Spec

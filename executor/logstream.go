@@ -125,3 +125,30 @@ func (s *logStream) read() ([]byte, error) {
 	}
 	return b[:n], nil
 }
+
+// keepUnkeptLogs tries again to keep the logs that could not be kept when
+// their tasks ended (the database was out of reach), until the first that
+// still fails: the rest wait for the next try.
+func (e *Executor) keepUnkeptLogs(ctx context.Context, timeout time.Duration) {
+	logs, ok := e.store.(state.LogStore)
+	if !ok {
+		return
+	}
+	e.unkeptLogs.Range(func(key, _ any) bool {
+		id := key.(state.JobID)
+		b, err := os.ReadFile(e.logPath(id))
+		if err != nil {
+			e.unkeptLogs.Delete(id) // swept with its job
+			return true
+		}
+		wctx, cancel := context.WithTimeout(ctx, timeout)
+		err = logs.StoreLog(wctx, id, b)
+		cancel()
+		if err != nil {
+			return false
+		}
+		e.unkeptLogs.Delete(id)
+		e.cfg.Logger.Info("kept a task's log in the state once it was reachable again", "job", id)
+		return true
+	})
+}

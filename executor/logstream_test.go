@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/state/postgres"
@@ -155,4 +156,61 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(b)
+}
+
+// flakyLogs is a state that keeps logs except while down.
+type flakyLogs struct {
+	state.Store
+	down   bool
+	kept   map[state.JobID][]byte
+	stores int
+}
+
+func (f *flakyLogs) StoreLog(ctx context.Context, id state.JobID, log []byte) error {
+	f.stores++
+	if f.down {
+		return errCutOff
+	}
+	f.kept[id] = log
+	return nil
+}
+
+func (f *flakyLogs) AppendLog(ctx context.Context, id state.JobID, offset int64, data []byte) error {
+	return errCutOff
+}
+
+func (f *flakyLogs) Log(ctx context.Context, id state.JobID, offset int64) ([]byte, bool, error) {
+	b, ok := f.kept[id]
+	return b, ok, nil
+}
+
+// TestALogNotKeptAtTheEndIsKeptOnceTheStateIsBack: a task that ended while
+// the database was out of reach has its log kept by a later try, once,
+// after the database is back.
+func TestALogNotKeptAtTheEndIsKeptOnceTheStateIsBack(t *testing.T) {
+	e := newEnv(t, waitingTask)
+	logs := &flakyLogs{Store: e.store, down: true, kept: map[state.JobID][]byte{}}
+	e.cfg.Store = logs
+	e.exec = New(e.cfg)
+	if err := os.MkdirAll(e.cfg.JobsDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(e.exec.logPath(5), []byte("the whole log\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	e.exec.keepLog(5)
+	e.exec.keepUnkeptLogs(ctx, time.Second)
+	if _, ok := logs.kept[5]; ok || logs.stores != 2 {
+		t.Fatalf("kept %v after %d tries while the state is down", ok, logs.stores)
+	}
+	logs.down = false
+	e.exec.keepUnkeptLogs(ctx, time.Second)
+	if string(logs.kept[5]) != "the whole log\n" {
+		t.Fatalf("kept %q once the state is back, want the whole log", logs.kept[5])
+	}
+	e.exec.keepUnkeptLogs(ctx, time.Second)
+	if logs.stores != 3 {
+		t.Errorf("the log was stored %d times in all, want once more after the state came back", logs.stores)
+	}
 }

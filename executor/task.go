@@ -189,7 +189,8 @@ func (e *Executor) keepLog(id state.JobID) {
 	ctx, cancel := context.WithTimeout(context.Background(), keepLogTimeout)
 	defer cancel()
 	if err := logs.StoreLog(ctx, id, b); err != nil {
-		e.cfg.Logger.Warn("keep the task's log in the state; it stays in its file on this node only", "job", id, "file", e.logPath(id), "error", err)
+		e.unkeptLogs.Store(id, struct{}{})
+		e.cfg.Logger.Warn("keep the task's log in the state; trying again while this node runs (meanwhile it is only in its file here)", "job", id, "file", e.logPath(id), "error", err)
 	}
 }
 

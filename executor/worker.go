@@ -108,6 +108,7 @@ func (e *Executor) Work(ctx context.Context, grace time.Duration) error {
 		case <-tick.C():
 			listen()
 			w.sync(db, done == nil)
+			w.e.keepUnkeptLogs(db, dbTimeout) // before the outcomes, so a follower ends with the whole log
 			w.retryReports(db)
 			w.fence()
 			tick.Reset(poll)
