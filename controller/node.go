@@ -181,7 +181,9 @@ func (b *nodeBeat) record(ctx context.Context) {
 	n.HeartbeatAt = b.w.Clock.Now()
 	if err := b.store.RecordNode(ctx, n); err != nil {
 		b.w.Logger.Warn("record the node's heartbeat", "node", n.Name, "error", err)
+		return
 	}
+	b.w.Executor.HeartbeatRecorded(n.HeartbeatAt)
 }
 
 func (b *nodeBeat) run(ctx context.Context, every time.Duration) {

@@ -53,6 +53,9 @@ type cluster struct {
 	// from then at the earliest, so a state that was unreachable for a
 	// while (and every heartbeat with it) does not make nodes lost.
 	since time.Time
+	// lostLeader is the leader whose session ended so that this one
+	// could lead: its lease counts from its own last heartbeat.
+	lostLeader string
 	nodes []state.Node // the live nodes, as last read
 	load  map[string]int
 	// What flush sends after the round's transitions are stored.
@@ -107,7 +110,7 @@ func (cl *cluster) lost(n state.Node, now time.Time) bool {
 		return true
 	}
 	heard := n.HeartbeatAt
-	if heard.Before(cl.since) {
+	if heard.Before(cl.since) && n.Name != cl.lostLeader {
 		heard = cl.since
 	}
 	return now.Sub(heard) > cl.c.lease()

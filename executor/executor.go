@@ -83,6 +83,8 @@ type Executor struct {
 
 	// working is true while Work runs in this process.
 	working atomic.Bool
+	// heartbeatAt is the node's last recorded heartbeat (Unix ns).
+	heartbeatAt atomic.Int64
 	// workerPoke wakes this node's worker; localResults wakes this
 	// node's dispatcher (both only for a node of a cluster).
 	workerPoke   chan struct{}
@@ -295,6 +297,9 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error
 	defer d.stopTimers()
 	d.stop = ctx
 	d.lostNode = opts.LostNode
+	if d.cl != nil {
+		d.cl.lostLeader = opts.LostNode
+	}
 	if err := d.recover(ctx); err != nil {
 		return nil, err
 	}

@@ -24,6 +24,11 @@ func (d *dispatcher) advance(ctx context.Context, r *run) error {
 				return d.finish(ctx, r)
 			}
 			if d.draining {
+				if d.cl != nil && d.cl.handover {
+					// The next leader takes the job over and starts
+					// its next phase.
+					return nil
+				}
 				// Nothing new starts while the executor stops; the job
 				// ends here rather than hang half-done.
 				r.stopped = true

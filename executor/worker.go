@@ -49,10 +49,12 @@ type worker struct {
 	tokens map[state.JobID]*runToken
 	ended  chan taskResult
 	// unreported holds outcomes not yet stored (the state unreachable).
-	unreported  map[state.JobID]state.TaskResult
-	lastContact time.Time
-	fenced      bool
-	failing     bool
+	unreported map[state.JobID]state.TaskResult
+	// started is when Work began: the reference for fencing until the
+	// node's first heartbeat is recorded.
+	started time.Time
+	fenced  bool
+	failing bool
 }
 
 type workerTask struct {
@@ -77,7 +79,7 @@ func (e *Executor) Work(ctx context.Context, grace time.Duration) error {
 	e.working.Store(true)
 	defer e.working.Store(false)
 	w := &worker{e: e, c: c, running: map[state.JobID]*workerTask{}, tokens: map[state.JobID]*runToken{},
-		ended: make(chan taskResult), unreported: map[state.JobID]state.TaskResult{}, lastContact: e.clock.Now()}
+		ended: make(chan taskResult), unreported: map[state.JobID]state.TaskResult{}, started: e.clock.Now()}
 	db := context.WithoutCancel(ctx)
 	var notified <-chan struct{}
 	stopWatch := func() {}
@@ -161,8 +163,7 @@ func (w *worker) sync(ctx context.Context, stopping bool) {
 	if w.failing {
 		w.e.cfg.Logger.Warn("the state is reachable again", "node", w.c.Node)
 	}
-	w.failing, w.fenced = false, false
-	w.lastContact = w.e.clock.Now()
+	w.failing = false
 	seen := make(map[state.JobID]bool, len(as))
 	for _, a := range as {
 		seen[a.JobID] = true
@@ -281,18 +282,40 @@ func (w *worker) retryReports(ctx context.Context) {
 	}
 }
 
-// fence stops every task once the state was out of reach for most of the
-// lease (see stopFenced).
+// fence stops every task once the node's heartbeat could not be recorded
+// for most of the lease (see stopFenced). It counts from the last recorded
+// heartbeat, the same record the leader counts from when it declares the
+// node lost, so the tasks have stopped before that.
 func (w *worker) fence() {
-	if w.fenced || len(w.running) == 0 || w.e.clock.Now().Sub(w.lastContact) < w.c.fenceAfter() {
+	last := w.e.lastHeartbeat()
+	if last.Before(w.started) {
+		last = w.started
+	}
+	if w.e.clock.Now().Sub(last) < w.c.fenceAfter() {
+		w.fenced = false
+		return
+	}
+	if w.fenced || len(w.running) == 0 {
 		return
 	}
 	w.fenced = true
 	w.e.cfg.Logger.Error("the state has been out of reach for most of the lease: stopping this node's tasks, since another node may take their work over",
-		"node", w.c.Node, "since", w.lastContact, "tasks", len(w.running))
+		"node", w.c.Node, "last_heartbeat", last, "tasks", len(w.running))
 	for _, t := range w.running {
 		w.stop(t, stopFenced)
 	}
+}
+
+// HeartbeatRecorded tells the worker that the node's heartbeat of at was
+// stored: the node counts as alive until at plus the lease.
+func (e *Executor) HeartbeatRecorded(at time.Time) { e.heartbeatAt.Store(at.UnixNano()) }
+
+func (e *Executor) lastHeartbeat() time.Time {
+	n := e.heartbeatAt.Load()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
 }
 
 // pokeWorker wakes this process's worker at once (a task was handed to
