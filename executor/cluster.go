@@ -56,8 +56,8 @@ type cluster struct {
 	// lostLeader is the leader whose session ended so that this one
 	// could lead: its lease counts from its own last heartbeat.
 	lostLeader string
-	nodes []state.Node // the live nodes, as last read
-	load  map[string]int
+	nodes      []state.Node // the live nodes, as last read
+	load       map[string]int
 	// What flush sends after the round's transitions are stored.
 	assign []state.Assignment
 	stops  map[stopReason][]state.JobID
