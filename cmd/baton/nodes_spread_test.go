@@ -551,3 +551,63 @@ orchestration "handover" {
 	}
 	ns.stop(other)
 }
+
+// TestNodeStopsItsTasksWhenItsHeartbeatIsOutOfReachForMostOfTheLease: a
+// node that cannot record its heartbeat cannot tell a database outage from
+// being cut off alone, when its work may start elsewhere at the end of the
+// lease; it stops its tasks before then and says why.
+func TestNodeStopsItsTasksWhenItsHeartbeatIsOutOfReachForMostOfTheLease(t *testing.T) {
+	cluster := pgtest.New(t)
+	dsn := cluster.NewDatabase(t)
+	marks := t.TempDir()
+	hcl := fmt.Sprintf(`
+configuration "forever" {
+  command = ["sh", "-c", "trap 'touch %[1]s/stopped; exit 1' TERM; touch %[1]s/started; while :; do sleep 0.02; done"]
+}
+orchestration "fenced" {
+  phase "p" {
+    task "forever" { configuration = "forever" }
+  }
+}
+`, marks)
+	ns := newNodeSet(t, dsn, hcl)
+	ns.start("n1", "--lease", "3s")
+	ctx := context.Background()
+	waitfor.Cond(t, "the node and the source applied", func() bool {
+		st, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return false
+		}
+		defer st.Close()
+		nodes, err := st.Nodes(ctx)
+		_, revErr := st.CurrentRevision(ctx)
+		return err == nil && len(nodes) == 1 && revErr == nil
+	})
+	ns.cli("run", "fenced", "--detach")
+	waitfor.Cond(t, "the task started", func() bool { return exists(filepath.Join(marks, "started")) })
+	if err := cluster.StopServer(); err != nil {
+		t.Fatal(err)
+	}
+	waitfor.Cond(t, "the node to stop its task with the database out of reach", func() bool { return exists(filepath.Join(marks, "stopped")) })
+	if err := cluster.StartServer(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var task state.Job
+	waitfor.Cond(t, "the task's end recorded", func() bool {
+		tasks, err := st.ListJobs(ctx, state.JobFilter{Kind: state.KindTaskJob})
+		if err != nil || len(tasks) != 1 {
+			return false
+		}
+		task = tasks[0]
+		return task.Status.Terminal()
+	})
+	if task.Status != state.JobTerminated || !strings.Contains(task.Message, "node n1 could not reach the state") {
+		t.Errorf("task = %s %q, want terminated saying node n1 stopped it", task.Status, task.Message)
+	}
+	ns.stop("n1")
+}
