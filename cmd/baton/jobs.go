@@ -232,15 +232,17 @@ func printLogs(ctx context.Context, w io.Writer, st state.Store, job state.Job, 
 	logs := executor.LogsOf(st)
 	offsets := map[state.JobID]int64{}
 	headed := map[state.JobID]bool{}
-	missing := map[state.JobID]bool{}
+	// done holds the tasks printed to their end (or said where their log
+	// is): a task's whole log is kept before it is seen ended.
+	done := map[state.JobID]bool{}
 	for {
 		tasks := job.Tasks
 		if job.Kind == state.KindTaskJob {
 			tasks = []state.Job{job}
 		}
 		for _, t := range tasks {
-			if t.LogPath == "" || missing[t.ID] {
-				continue // not started, or said where it is
+			if t.LogPath == "" || done[t.ID] {
+				continue // not started, or printed
 			}
 			b, ok := executor.ReadLog(ctx, logs, t, offsets[t.ID], 0)
 			if !ok && !t.Status.Terminal() {
@@ -252,11 +254,12 @@ func printLogs(ctx context.Context, w io.Writer, st state.Store, job state.Job, 
 			}
 			if !ok {
 				fmt.Fprintf(w, "baton: %s\n", terminal.Escape(executor.MissingLog(logs, t)))
-				missing[t.ID] = true
+				done[t.ID] = true
 				continue
 			}
 			_, _ = w.Write(b)
 			offsets[t.ID] += int64(len(b))
+			done[t.ID] = t.Status.Terminal()
 		}
 		if !followLogs || job.Status.Terminal() {
 			return nil

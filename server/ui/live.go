@@ -270,6 +270,7 @@ func (u *UI) logTail(w http.ResponseWriter, r *http.Request, s *session) {
 	if !ok {
 		return
 	}
+	ended := map[state.JobID]bool{} // tasks whose log was sent to its end
 	timer := u.cfg.Clock.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -282,11 +283,13 @@ func (u *UI) logTail(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 		sent := false
 		for _, t := range job.Tasks {
-			if t.LogPath == "" {
+			if t.LogPath == "" || ended[t.ID] {
 				continue
 			}
 			text, next := u.readFrom(r.Context(), t, offsets)
 			if text == "" {
+				// A task's whole log is kept before it is seen ended.
+				ended[t.ID] = t.Status.Terminal()
 				continue
 			}
 			offsets[t.ID] = next
