@@ -102,6 +102,8 @@ type dispatcher struct {
 	observed []observed
 	// cl is set when tasks run on the nodes of a cluster.
 	cl *cluster
+	// hold ends the holding back of events for starts in flight.
+	hold clock.Timer
 }
 
 func newDispatcher(e *Executor) *dispatcher {
@@ -174,6 +176,9 @@ func (d *dispatcher) flush(ctx context.Context) error {
 		start()
 	}
 	d.launch = d.launch[:0]
+	if _, hold := d.e.starts.holding(); hold {
+		return nil // the timers are armed once the processes started
+	}
 	for _, r := range d.watchLater {
 		if d.runs[r.job.ID] == r && r.job.Status == state.JobProcessing {
 			d.watchLongRunning(ctx, r)
@@ -229,8 +234,11 @@ func (d *dispatcher) loop(ctx context.Context, wake <-chan struct{}, opts RunOpt
 			// This node's own tasks ended with its worker.
 			return d.ended, nil
 		}
+		events, resume, expire := d.nextEvents()
 		select {
-		case ev := <-d.e.events:
+		case <-resume:
+		case <-expire:
+		case ev := <-events:
 			if err := d.handleAll(dbctx, ev); err != nil {
 				d.abort()
 				return d.ended, err
@@ -450,6 +458,7 @@ func (d *dispatcher) startTask(ctx context.Context, t *task) (bool, error) {
 	}
 	start := taskStart{job: t.job, spec: t.spec, runID: t.run.job.ID, stop: t.stop, reason: &t.stopReason, prepared: t.prepared, token: &t.run.token}
 	d.launch = append(d.launch, func() {
+		start.started = d.e.starts.begin()
 		go func() {
 			res := d.e.execute(context.Background(), start)
 			d.e.events <- event{kind: evTaskDone, result: res}

@@ -71,6 +71,8 @@ type Executor struct {
 	active atomic.Bool
 	// fault is set while writes to the state fail (see StateWritable).
 	fault atomic.Pointer[stateFault]
+	// starts are the task starts in flight.
+	starts *startsInFlight
 	// spares are data dirs made ahead for the tasks due next.
 	spares *spareDirs
 	// unkeptLogs holds the tasks whose log could not be kept in the state
@@ -126,12 +128,14 @@ func New(cfg Config) *Executor {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	spares := &spareDirs{}
+	starts := newStartsInFlight(cfg.Clock)
+	spares := &spareDirs{starts: starts}
 	if cfg.JobsDir != "" {
 		spares.dir = spareDir(cfg.JobsDir)
 	}
+	starts.onQuiet = spares.kick
 	return &Executor{cfg: cfg, store: cfg.Store, clock: cfg.Clock, events: make(chan event, 256),
-		workerPoke: make(chan struct{}, 1), localResults: make(chan struct{}, 1), spares: spares}
+		workerPoke: make(chan struct{}, 1), localResults: make(chan struct{}, 1), starts: starts, spares: spares}
 }
 
 type eventKind int

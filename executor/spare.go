@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -25,8 +24,8 @@ import (
 // at one instant starts without making any.
 type spareDirs struct {
 	dir string
-	// starting counts task starts in flight; making spares waits for none.
-	starting atomic.Int64
+	// starts are the task starts in flight; spares are made when none is.
+	starts *startsInFlight
 
 	mu      sync.Mutex
 	free    []string // names under dir, ready to take
@@ -97,23 +96,12 @@ func (s *spareDirs) prepareFor(n int, kick bool) {
 	}
 }
 
-// startBegun notes a task start in flight; the function it returns ends it
-// (the last one to end makes the spares asked for).
-func (s *spareDirs) startBegun() func() {
-	s.starting.Add(1)
-	return sync.OnceFunc(func() {
-		if s.starting.Add(-1) == 0 {
-			s.kick()
-		}
-	})
-}
-
 // kick makes the missing spares in the background, unless that runs
 // already or a task is starting.
 func (s *spareDirs) kick() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.open || s.filling || len(s.free) >= s.want || s.starting.Load() > 0 {
+	if !s.open || s.filling || len(s.free) >= s.want || s.starts.busy() {
 		return
 	}
 	s.filling = true
@@ -127,7 +115,7 @@ func (s *spareDirs) fill() {
 	defer s.filled.Done()
 	for {
 		s.mu.Lock()
-		if !s.open || len(s.free) >= s.want || s.starting.Load() > 0 {
+		if !s.open || len(s.free) >= s.want || s.starts.busy() {
 			s.filling = false
 			s.mu.Unlock()
 			return

@@ -92,7 +92,7 @@ orchestration "o" {
 // after a restart keeps what it wrote).
 func TestSpareNeverReplacesAnExistingDataDir(t *testing.T) {
 	jobs := t.TempDir()
-	sp := &spareDirs{dir: spareDir(jobs)}
+	sp := newSpares(jobs)
 	if err := sp.reset(); err != nil {
 		t.Fatal(err)
 	}
@@ -120,12 +120,12 @@ func TestSpareNeverReplacesAnExistingDataDir(t *testing.T) {
 // Spares are made only while no task process is starting: they must not
 // take the CPU from a burst of starts.
 func TestSparesWaitForTheStartsInFlight(t *testing.T) {
-	sp := &spareDirs{dir: spareDir(t.TempDir())}
+	sp := newSpares(t.TempDir())
 	if err := sp.reset(); err != nil {
 		t.Fatal(err)
 	}
 	defer sp.close()
-	ended := sp.startBegun()
+	ended := sp.starts.begin()
 	sp.prepareFor(2, true)
 	sp.mu.Lock()
 	filling := sp.filling
@@ -194,6 +194,12 @@ orchestration "later" {
 	if want != 3 {
 		t.Errorf("asked for %d spares, want 3 (two of \"two\", one of \"one\")", want)
 	}
+}
+
+func newSpares(jobsDir string) *spareDirs {
+	sp := &spareDirs{dir: spareDir(jobsDir), starts: newStartsInFlight(clock.Real())}
+	sp.starts.onQuiet = sp.kick
+	return sp
 }
 
 func waitForSpares(t *testing.T, sp *spareDirs, n int) {

@@ -32,6 +32,8 @@ type taskStart struct {
 	// token is the orchestration token of the run, looked up once for all
 	// its tasks: a job keeps the token it started with.
 	token *runToken
+	// started, if set, ends the start in flight noted at the launch.
+	started func()
 	// stopMessage, when set, says how a task stopped for a reason ended
 	// (a node's worker words it for its node).
 	stopMessage func(stopReason) (state.JobStatus, string)
@@ -86,7 +88,10 @@ type taskResult struct {
 // execute runs one task process to its end and says how it ended.
 func (e *Executor) execute(ctx context.Context, t taskStart) taskResult {
 	res := taskResult{jobID: t.job.ID}
-	started := e.spares.startBegun()
+	started := t.started
+	if started == nil {
+		started = e.starts.begin()
+	}
 	defer started()
 	defer e.keepLog(t.job.ID)
 	fail := func(format string, args ...any) taskResult {
