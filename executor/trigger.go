@@ -41,6 +41,11 @@ func (e *Executor) FireTriggers(ctx context.Context, now time.Time) ([]state.Job
 		}
 		return nil, err
 	}
+	if !slices.ContainsFunc(s.Orchestrations, triggered) {
+		// The controller looks after every round of schedules: without
+		// event triggers, that costs no query beyond the revision's.
+		return nil, nil
+	}
 	fired, err := e.store.LastFires(ctx)
 	if err != nil {
 		return nil, err
@@ -51,7 +56,7 @@ func (e *Executor) FireTriggers(ctx context.Context, now time.Time) ([]state.Job
 	}
 	var queued []state.Job
 	for _, o := range s.Orchestrations {
-		if o.Trigger == nil || len(o.Trigger.Tables) == 0 || suspended[o.Name] {
+		if !triggered(o) || suspended[o.Name] {
 			continue
 		}
 		st, err := e.triggerStatus(ctx, o, fired, true)
@@ -214,6 +219,9 @@ func (e *Executor) lastExecution(ctx context.Context, orchestration string) (tim
 		}
 	}
 }
+
+// triggered reports whether o has an event trigger.
+func triggered(o *spec.Orchestration) bool { return o.Trigger != nil && len(o.Trigger.Tables) > 0 }
 
 // unattendedBy is who a scheduled or event job runs as: the
 // orchestration's token, as the manual says ("as if the specified
