@@ -70,9 +70,17 @@ them.`,
 			defer signal.Stop(hup)
 			go forward(ctx, hup, reload, sd.reload)
 
+			// A SIGTERM while it starts is a stop, not a failure.
+			failed := func(err error) error {
+				if ctx.Err() != nil {
+					logger.Info("stopped while starting")
+					return nil
+				}
+				return &exitError{code: exitFailure, err: err}
+			}
 			rec, done, err := g.newReconciler(ctx)
 			if err != nil {
-				return &exitError{code: exitFailure, err: err}
+				return failed(err)
 			}
 			defer done()
 			var listener net.Listener
@@ -125,7 +133,7 @@ them.`,
 			if node == "" {
 				running, err := executor.LeaseHeld(ctx, rec.Store)
 				if err != nil {
-					return &exitError{code: exitFailure, err: err}
+					return failed(err)
 				}
 				if running {
 					return &exitError{code: exitFailure, err: fmt.Errorf("%w; stop it before starting baton watch, or give each watcher its own --node to share the state", executor.ErrBusy)}
@@ -133,7 +141,7 @@ them.`,
 			}
 			wake, stopWake, err := rec.Store.WatchWake(ctx)
 			if err != nil {
-				return &exitError{code: exitFailure, err: err}
+				return failed(err)
 			}
 			defer stopWake()
 			tokens, err := g.tokens(rec.Store)
