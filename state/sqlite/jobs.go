@@ -89,9 +89,16 @@ func (s *Store) CreateJobs(ctx context.Context, sets []state.NewJobSet) ([]state
 			j.ID = state.JobID(id)
 			return j, err
 		}
+		var fire *sql.Stmt
 		for i, set := range sets {
 			for _, f := range set.Fires {
-				if err := recordFire(ctx, tx, f); err != nil {
+				if fire == nil {
+					if fire, err = tx.PrepareContext(ctx, recordFireSQL); err != nil {
+						return fmt.Errorf("record fire of %s: %w", f.Orchestration, err)
+					}
+					defer fire.Close()
+				}
+				if err := recordFireWith(ctx, fire, f); err != nil {
 					return err
 				}
 			}

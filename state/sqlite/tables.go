@@ -88,8 +88,21 @@ func (s *Store) RecordFire(ctx context.Context, orchestration, scheduleKey strin
 }
 
 func recordFire(ctx context.Context, tx *sql.Tx, f state.ScheduleFire) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO schedule_fires (orchestration, schedule_key, fired_at) VALUES (?1, ?2, ?3)
-		ON CONFLICT (orchestration, schedule_key) DO UPDATE SET fired_at = ?3`, f.Orchestration, f.Key, toDB(f.At))
+	stmt, err := tx.PrepareContext(ctx, recordFireSQL)
+	if err != nil {
+		return fmt.Errorf("record fire of %s: %w", f.Orchestration, err)
+	}
+	defer stmt.Close()
+	return recordFireWith(ctx, stmt, f)
+}
+
+const recordFireSQL = `INSERT INTO schedule_fires (orchestration, schedule_key, fired_at) VALUES (?1, ?2, ?3)
+	ON CONFLICT (orchestration, schedule_key) DO UPDATE SET fired_at = ?3`
+
+// recordFireWith records a fire with the prepared recordFireSQL: the fires
+// of a burst share one compiled statement.
+func recordFireWith(ctx context.Context, stmt *sql.Stmt, f state.ScheduleFire) error {
+	_, err := stmt.ExecContext(ctx, f.Orchestration, f.Key, toDB(f.At))
 	if err != nil {
 		return fmt.Errorf("record fire of %s: %w", f.Orchestration, err)
 	}
