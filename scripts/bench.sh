@@ -113,8 +113,10 @@ printf '  plan / start-up       = %.2f wall (goal <= 3), %.2f CPU\n' \
 
 # 4. A burst: 20 orchestrations due at the same instant, fire -> process
 # start, against 20 bare spawns two at a time (the floor on 2 CPUs).
-burst=$(go test -run '^$' -bench 'ScheduleDueToTaskStart' -benchtime 1x ./controller | grep -o '[0-9.]* p99-ms' | cut -d' ' -f1)
+burst_out=$(go test -run '^$' -bench 'ScheduleDueToTaskStart' -benchtime 1x ./controller)
+burst=$(echo "$burst_out" | grep -o '[0-9.]* p99-ms' | cut -d' ' -f1)
+burst50=$(echo "$burst_out" | grep -o '[0-9.]* p50-ms' | cut -d' ' -f1)
 spawn20=$("$work/spawnloop" -n 20 -p 2 "$TRUE")
-printf '20 orchestrations due at once (fire -> process start):\n'
-printf '  p99 %8.1f ms (goal <= 20 ms); 20 bare spawns, 2 at a time: %.1f ms\n' "$burst" "$(echo "$spawn20 * 1000" | bc -l)"
+printf '20 orchestrations due at once (schedule due -> process start, 200 starts):\n'
+printf '  p50 %8.1f ms, p99 %8.1f ms (goal <= 20 ms); 20 bare spawns, 2 at a time: %.1f ms\n' "$burst50" "$burst" "$(echo "$spawn20 * 1000" | bc -l)"
 printf '  p99 / 20 bare spawns  = %.2f\n' "$(ratio "$burst" "$(echo "$spawn20 * 1000" | bc -l)")"
