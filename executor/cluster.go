@@ -153,8 +153,33 @@ func (d *dispatcher) refreshNodes(ctx context.Context) error {
 	return nil
 }
 
-// collectResults records the outcomes the nodes reported.
+// collectResults records the outcomes the nodes reported. Once this node's
+// worker is gone (the node stops), a task handed to it that it never
+// answered ends here: nothing runs it.
 func (d *dispatcher) collectResults(ctx context.Context) error {
+	if err := d.collectReported(ctx); err != nil {
+		return err
+	}
+	if !d.draining || d.e.Working() {
+		return nil
+	}
+	var orphans []state.JobID
+	for id, t := range d.running {
+		if t.node == d.cl.c.Node {
+			orphans = append(orphans, id)
+		}
+	}
+	slices.Sort(orphans)
+	for _, id := range orphans {
+		msg := fmt.Sprintf("terminated: node %s stopped", d.cl.c.Node)
+		if err := d.taskDone(ctx, taskResult{jobID: id, status: state.JobTerminated, message: msg}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *dispatcher) collectReported(ctx context.Context) error {
 	as, err := d.cl.c.Store.Assignments(ctx)
 	if err != nil {
 		// The next tick or notification reads them again.

@@ -77,7 +77,10 @@ func (e *Executor) Work(ctx context.Context, grace time.Duration) error {
 		return fmt.Errorf("create jobs dir: %w", err)
 	}
 	e.working.Store(true)
-	defer e.working.Store(false)
+	defer func() {
+		e.working.Store(false)
+		e.signalResults()
+	}()
 	w := &worker{e: e, c: c, running: map[state.JobID]*workerTask{}, tokens: map[state.JobID]*runToken{},
 		ended: make(chan taskResult), unreported: map[state.JobID]state.TaskResult{}, started: e.clock.Now()}
 	db := context.WithoutCancel(ctx)
@@ -132,7 +135,12 @@ func (e *Executor) Work(ctx context.Context, grace time.Duration) error {
 		}
 		if done == nil && len(w.running) == 0 {
 			if len(w.unreported) == 0 {
-				return nil
+				// What was handed over meanwhile is answered, then the
+				// dispatcher hears that this worker is gone.
+				w.sync(db, true)
+				if len(w.unreported) == 0 {
+					return nil
+				}
 			}
 			if giveUpC == nil {
 				t := e.clock.NewTimer(reportGiveUp)
@@ -184,7 +192,12 @@ func (w *worker) sync(ctx context.Context, stopping bool) {
 		case a.Stop != "":
 			status, msg := w.c.stopMessage(parseStopReason(a.Stop))
 			w.report(ctx, a.JobID, state.TaskResult{Status: status, Message: msg, FinishedAt: w.e.clock.Now().UTC()})
-		case !stopping:
+		case stopping:
+			// Handed over while this node stops: it does not start, and
+			// the dispatcher hears so instead of waiting for it.
+			w.report(ctx, a.JobID, state.TaskResult{Status: state.JobTerminated,
+				Message: fmt.Sprintf("terminated: node %s stopped before the task started", w.c.Node), FinishedAt: w.e.clock.Now().UTC()})
+		default:
 			// Not started yet, or claimed by this process whose start
 			// then failed half-way: start it.
 			w.start(ctx, a)
