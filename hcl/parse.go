@@ -41,8 +41,15 @@ func Parse(files []File) (*spec.Spec, Diagnostics) {
 		// Nothing is parsed: the point of the limit is to bound the work.
 		return p.spec, d
 	}
+	size := 0
+	for _, f := range files {
+		size += len(f.Src)
+	}
+	restoreGC := relaxGC(size)
+	parsed := parseFiles(files)
+	restoreGC()
 	syntaxOK := true
-	for i, fp := range parseFiles(files) {
+	for i, fp := range parsed {
 		p.srcs[files[i].Name] = files[i].Src
 		syntaxOK = syntaxOK && fp.syntaxOK
 		p.merge(fp)
