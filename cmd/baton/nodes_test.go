@@ -41,6 +41,16 @@ func TestNodesAStandbyTakesOverWhenTheLeaderIsKilled(t *testing.T) {
 	hcl := fmt.Sprintf(`
 configuration "shared" {
   command = ["sh", "-c", "echo \"$BATON_JOB_ID start $(date +%%s%%N)\" >> %[1]s; sleep 0.7; echo \"$BATON_JOB_ID end $(date +%%s%%N)\" >> %[1]s"]
+  outputs = ["out.shared"]
+}
+configuration "after" { command = ["true"] }
+orchestration "after" {
+  trigger {
+    tables = ["out.shared"]
+  }
+  phase "p" {
+    task "t" { configuration = "after" }
+  }
 }
 orchestration "tick" {
   schedule {
@@ -188,14 +198,28 @@ orchestration "tock" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scheduled := 0
+	scheduled, updates, triggered, triggeredAfterKill := 0, 0, 0, 0
 	for _, j := range all {
 		if j.Status == state.JobProcessing {
 			t.Errorf("job %d (%s %s) is left processing after every node stopped", j.ID, j.Orchestration, j.Task)
 		}
-		if j.Kind == state.KindOrchestrationJob && j.Trigger == "schedule" {
+		switch {
+		case j.Kind == state.KindOrchestrationJob && j.Trigger == "schedule":
 			scheduled++
+		case j.Kind == state.KindOrchestrationJob && j.Trigger == "event":
+			triggered++
+			if j.CreatedAt.After(killedAt) {
+				triggeredAfterKill++
+			}
+		case j.Kind == state.KindTaskJob && j.Configuration == "shared" && j.Status == state.JobSuccess:
+			updates++
 		}
+	}
+	// Each success of the shared configuration updates out.shared once;
+	// the trigger fires at most once per update, and goes on under the
+	// new leader.
+	if triggered > updates || triggeredAfterKill == 0 {
+		t.Errorf("the trigger fired %d times (%d after the kill) for %d updates of its table", triggered, triggeredAfterKill, updates)
 	}
 	// Every node logs each fire with the instant it was due for: no
 	// instant fired twice, on one node or across the takeover.
