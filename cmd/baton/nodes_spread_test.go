@@ -92,6 +92,34 @@ func (ns *nodeSet) stop(name string) {
 	delete(ns.procs, name)
 }
 
+// open opens the nodes' state for the test; it is closed when the test ends.
+func (ns *nodeSet) open() *postgres.Store {
+	ns.t.Helper()
+	st, err := postgres.Open(context.Background(), ns.dsn)
+	if err != nil {
+		ns.t.Fatal(err)
+	}
+	ns.t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// waitStarted waits until n nodes recorded their heartbeat and the source
+// is applied.
+func (ns *nodeSet) waitStarted(n int) {
+	ns.t.Helper()
+	ctx := context.Background()
+	waitfor.Cond(ns.t, fmt.Sprintf("%d node(s) and the source applied", n), func() bool {
+		st, err := postgres.Open(ctx, ns.dsn)
+		if err != nil {
+			return false
+		}
+		defer st.Close()
+		nodes, err := st.Nodes(ctx)
+		_, revErr := st.CurrentRevision(ctx)
+		return err == nil && len(nodes) == n && revErr == nil
+	})
+}
+
 // cli runs a baton command against the nodes' state.
 func (ns *nodeSet) cli(args ...string) string {
 	ns.t.Helper()
@@ -134,16 +162,8 @@ func TestNodesRunTasksOnEveryNodeWithAFreeSlot(t *testing.T) {
 		ns.start(n, "--slots", "1")
 	}
 	ctx := context.Background()
-	st, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	waitfor.Cond(t, "three live nodes and the source applied", func() bool {
-		nodes, err := st.Nodes(ctx)
-		_, revErr := st.CurrentRevision(ctx)
-		return err == nil && len(nodes) == 3 && revErr == nil
-	})
+	st := ns.open()
+	ns.waitStarted(3)
 	ns.cli("run", "wide", "--detach")
 
 	var started []string
@@ -244,16 +264,7 @@ orchestration "outage" {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	waitfor.Cond(t, "two nodes and the source applied", func() bool {
-		st, err := postgres.Open(ctx, dsn)
-		if err != nil {
-			return false
-		}
-		defer st.Close()
-		nodes, err := st.Nodes(ctx)
-		_, revErr := st.CurrentRevision(ctx)
-		return err == nil && len(nodes) == 2 && revErr == nil
-	})
+	ns.waitStarted(2)
 	ns.cli("run", "outage", "--detach")
 	waitfor.Cond(t, "the task started", func() bool { return exists(filepath.Join(marks, "started")) })
 	if err := cluster.StopServer(); err != nil {
@@ -269,11 +280,7 @@ orchestration "outage" {
 	if err := cluster.StartServer(); err != nil {
 		t.Fatal(err)
 	}
-	st, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := ns.open()
 	var job state.Job
 	waitfor.Cond(t, "the job to end", func() bool {
 		jobs, err := st.ListJobs(ctx, state.JobFilter{Kind: state.KindOrchestrationJob})
@@ -326,16 +333,8 @@ orchestration "pair" {
 		ns.start(n, "--slots", "1", "--lease", "3s")
 	}
 	ctx := context.Background()
-	st, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	waitfor.Cond(t, "three nodes and the source applied", func() bool {
-		nodes, err := st.Nodes(ctx)
-		_, revErr := st.CurrentRevision(ctx)
-		return err == nil && len(nodes) == 3 && revErr == nil
-	})
+	st := ns.open()
+	ns.waitStarted(3)
 	ns.cli("run", "pair", "--detach")
 	// Both tasks run, one of them on a node that does not lead.
 	var victim string
@@ -441,16 +440,8 @@ orchestration "pair" {
 	ns.start("n1", "--slots", "1")
 	ns.start("n2", "--slots", "1")
 	ctx := context.Background()
-	st, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	waitfor.Cond(t, "two nodes and the source applied", func() bool {
-		nodes, err := st.Nodes(ctx)
-		_, revErr := st.CurrentRevision(ctx)
-		return err == nil && len(nodes) == 2 && revErr == nil
-	})
+	st := ns.open()
+	ns.waitStarted(2)
 	ns.cli("run", "pair", "--detach")
 	waitfor.Cond(t, "both tasks running, on two nodes", func() bool {
 		as, err := st.Assignments(ctx)
@@ -505,16 +496,8 @@ orchestration "handover" {
 	ns.start("n1", "--slots", "1", "--grace", "60s")
 	ns.start("n2", "--slots", "1", "--grace", "60s")
 	ctx := context.Background()
-	st, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	waitfor.Cond(t, "two nodes and the source applied", func() bool {
-		nodes, err := st.Nodes(ctx)
-		_, revErr := st.CurrentRevision(ctx)
-		return err == nil && len(nodes) == 2 && revErr == nil
-	})
+	st := ns.open()
+	ns.waitStarted(2)
 	ns.cli("run", "handover", "--detach")
 	waitfor.Cond(t, "both tasks of the first phase running", func() bool {
 		return exists(filepath.Join(marks, "a")) && exists(filepath.Join(marks, "b"))
@@ -573,16 +556,7 @@ orchestration "fenced" {
 	ns := newNodeSet(t, dsn, hcl)
 	ns.start("n1", "--lease", "3s")
 	ctx := context.Background()
-	waitfor.Cond(t, "the node and the source applied", func() bool {
-		st, err := postgres.Open(ctx, dsn)
-		if err != nil {
-			return false
-		}
-		defer st.Close()
-		nodes, err := st.Nodes(ctx)
-		_, revErr := st.CurrentRevision(ctx)
-		return err == nil && len(nodes) == 1 && revErr == nil
-	})
+	ns.waitStarted(1)
 	ns.cli("run", "fenced", "--detach")
 	waitfor.Cond(t, "the task started", func() bool { return exists(filepath.Join(marks, "started")) })
 	if err := cluster.StopServer(); err != nil {
@@ -592,11 +566,7 @@ orchestration "fenced" {
 	if err := cluster.StartServer(); err != nil {
 		t.Fatal(err)
 	}
-	st, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := ns.open()
 	var task state.Job
 	waitfor.Cond(t, "the task's end recorded", func() bool {
 		tasks, err := st.ListJobs(ctx, state.JobFilter{Kind: state.KindTaskJob})
