@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
@@ -135,21 +136,27 @@ func (d *dispatcher) watchLongRunning(ctx context.Context, r *run) {
 	if since := d.now().Sub(r.job.StartedAt); since > 0 && since < after {
 		after -= since
 	}
+	r.stopLongRunning = d.eventAfter(after, evLongRunning, r.job.ID)
+}
+
+// eventAfter sends the dispatcher an event of kind for job id after
+// delay on the executor's clock, unless the returned channel is closed
+// first.
+func (d *dispatcher) eventAfter(delay time.Duration, kind eventKind, id state.JobID) chan struct{} {
 	stop := make(chan struct{})
-	r.stopLongRunning = stop
-	timer := d.e.clock.NewTimer(after)
-	id := r.job.ID
+	timer := d.e.clock.NewTimer(delay)
 	go func() {
 		defer timer.Stop()
 		select {
 		case <-timer.C():
 			select {
-			case d.e.events <- event{kind: evLongRunning, jobID: id}:
+			case d.e.events <- event{kind: kind, jobID: id}:
 			case <-stop:
 			}
 		case <-stop:
 		}
 	}()
+	return stop
 }
 
 // stopTimers ends the long_running timers of runs still known when the

@@ -68,21 +68,7 @@ func (d *dispatcher) watchWaiting(r *run) {
 		limit = spec.DefaultWaitingTooLong
 	}
 	delay := max(r.job.CreatedAt.Add(limit.Std()).Sub(d.now()), 0)
-	stop := make(chan struct{})
-	r.stopWaiting = stop
-	timer := d.e.clock.NewTimer(delay)
-	id := r.job.ID
-	go func() {
-		defer timer.Stop()
-		select {
-		case <-timer.C():
-			select {
-			case d.e.events <- event{kind: evWaitingTooLong, jobID: id}:
-			case <-stop:
-			}
-		case <-stop:
-		}
-	}()
+	r.stopWaiting = d.eventAfter(delay, evWaitingTooLong, r.job.ID)
 }
 
 // stopWaitingTimer ends the waiting_too_long timer of a run that started
