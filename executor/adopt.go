@@ -85,7 +85,7 @@ func (d *dispatcher) adopt(ctx context.Context, full state.Job, assigned map[sta
 	}
 	r.phase = cur
 	d.runs[full.ID] = r
-	d.busy[full.SerialKey] = full.ID
+	d.setBusy(full.SerialKey, full.ID)
 	if cur >= 0 {
 		for _, t := range r.phases[cur] {
 			switch t.status {
@@ -103,13 +103,14 @@ func (d *dispatcher) adopt(ctx context.Context, full state.Job, assigned map[sta
 				t.stop = make(chan struct{})
 				d.running[t.job.ID] = t
 				d.procs++
-				d.busy[t.job.SerialKey] = t.job.ID
+				d.setBusy(t.job.SerialKey, t.job.ID)
 				d.cl.load[a.Node]++
 				if a.Stop != "" {
 					t.stopReason = parseStopReason(a.Stop)
 				}
 			case state.JobCreated, state.JobWaiting:
 				d.ready = append(d.ready, t)
+				d.line.changed()
 			}
 		}
 	}

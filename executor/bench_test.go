@@ -117,3 +117,10 @@ orchestration "o" {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
+
+// BenchmarkWidePhaseOf5000WithoutProcesses is the same with 5000 tasks: a
+// round after one task ended costs the same however long the line behind
+// it is, so the cost per task stays that of 1000.
+func BenchmarkWidePhaseOf5000WithoutProcesses(b *testing.B) {
+	benchOrchestration(b, 5000, 1, func(c *Config) { c.Runner = instantRunner{} })
+}

@@ -74,6 +74,7 @@ func (d *dispatcher) cancelTask(ctx context.Context, r *run, id state.JobID) err
 				d.stopTask(t, stopCancel)
 			default:
 				d.ready = slices.DeleteFunc(d.ready, func(x *task) bool { return x == t })
+				d.line.changed()
 				if err := d.setTask(ctx, t, state.JobUpdate{Status: state.JobCancelled, FinishedAt: d.now(), Message: ptr(reasonTaskCancelled)}); err != nil {
 					return err
 				}

@@ -68,7 +68,10 @@ type dispatcher struct {
 	runs     map[state.JobID]*run // known orchestration jobs not yet ended
 	pending  []*run               // created or waiting, not started
 	ready    []*task              // tasks of running phases not yet started
-	busy     map[string]state.JobID
+	// line says what the tasks in ready wait on, so a round need not look
+	// at a long line whose reasons cannot have changed.
+	line readyLine
+	busy map[string]state.JobID
 	// running maps the job ids of running task processes to their tasks.
 	running map[state.JobID]*task
 	procs   int
@@ -213,6 +216,9 @@ func (d *dispatcher) loop(ctx context.Context, wake <-chan struct{}, opts RunOpt
 	}
 	for {
 		err := d.schedule(dbctx)
+		if err == nil && afterSchedule != nil {
+			afterSchedule(d)
+		}
 		if err == nil {
 			err = d.flush(dbctx)
 		}
@@ -367,7 +373,7 @@ func (d *dispatcher) schedulePass(ctx context.Context) error {
 			if err := d.update(ctx, &r.job, state.JobUpdate{Status: state.JobProcessing, StartedAt: d.now(), Message: ptr("")}); err != nil {
 				return err
 			}
-			d.busy[r.job.SerialKey] = r.job.ID
+			d.setBusy(r.job.SerialKey, r.job.ID)
 			d.stopWaitingTimer(r)
 			// Its long_running timer needs a query of past durations;
 			// it is armed once the processes of this round started.
@@ -377,21 +383,35 @@ func (d *dispatcher) schedulePass(ctx context.Context) error {
 			}
 		}
 	}
-	// Filtered in place: a wide phase keeps its tasks in line here and
-	// every round looks at them. Tasks made ready meanwhile (a child that
-	// could not start ended its phase) stay in line after them.
+	// Filtered in place: a wide phase keeps its tasks in line here. Tasks
+	// made ready meanwhile (a child that could not start ended its phase)
+	// stay in line after them.
+	full := d.line.begin(d)
+	all := true
 	n := len(d.ready)
 	waiting := d.ready[:0]
-	for _, t := range d.ready[:n] {
+	for i, t := range d.ready[:n] {
+		if !full && d.line.settled(d) {
+			// No slot is free and every task from here on waits for the
+			// reason it was given: the rest of the line stays as it is.
+			waiting = append(waiting, d.ready[i:n]...)
+			all = false
+			break
+		}
 		started, err := d.startTask(ctx, t)
 		if err != nil {
 			return err
 		}
 		if !started {
 			waiting = append(waiting, t)
+		} else if t.spec.Orchestration == "" {
+			d.line.left(t.job.SerialKey)
 		}
 	}
 	d.ready = append(waiting, d.ready[n:]...)
+	if all {
+		d.line.lookedAtAll(d)
+	}
 	d.prepareAhead()
 	return nil
 }
@@ -448,6 +468,7 @@ func (d *dispatcher) startTask(ctx context.Context, t *task) (bool, error) {
 	if err := d.setTask(ctx, t, state.JobUpdate{Status: state.JobProcessing, StartedAt: d.now(), LogPath: &logPath, Message: ptr("")}); err != nil {
 		return false, err
 	}
+	// Not setBusy: the scan that started t tells the line it left.
 	d.busy[t.job.SerialKey] = t.job.ID
 	d.running[t.job.ID] = t
 	d.procs++
@@ -532,7 +553,7 @@ func (d *dispatcher) taskDone(ctx context.Context, res taskResult) error {
 	}
 	delete(d.running, res.jobID)
 	d.procs--
-	delete(d.busy, t.job.SerialKey)
+	d.freeBusy(t.job.SerialKey)
 	if t.node != "" {
 		d.unassign(t)
 	}

@@ -45,6 +45,7 @@ func (d *dispatcher) advance(ctx context.Context, r *run) error {
 				d.ready = append(d.ready, t)
 			}
 		}
+		d.line.changed()
 	}
 }
 
@@ -100,6 +101,7 @@ func (d *dispatcher) finish(ctx context.Context, r *run) error {
 		}
 	}
 	d.ready = slices.DeleteFunc(d.ready, func(t *task) bool { return t.run == r })
+	d.line.changed()
 	outbox := d.e.outboxFor(ctx, r.job, r.spec, status, msg, now)
 	if err := d.update(ctx, &r.job, state.JobUpdate{Status: status, FinishedAt: now, Message: &msg, Outbox: outbox}); err != nil {
 		return err
@@ -195,7 +197,7 @@ func (d *dispatcher) ended1(ctx context.Context, r *run) error {
 		r.stopLongRunning = nil
 	}
 	if d.busy[r.job.SerialKey] == r.job.ID {
-		delete(d.busy, r.job.SerialKey)
+		d.freeBusy(r.job.SerialKey)
 	}
 	delete(d.runs, r.job.ID)
 	d.e.cfg.Logger.Info("job ended", "job", r.job.ID, "orchestration", r.job.Orchestration, "status", r.job.Status)
@@ -242,6 +244,7 @@ func (d *dispatcher) cancel(ctx context.Context, r *run) error {
 		}
 	}
 	d.ready = slices.DeleteFunc(d.ready, func(t *task) bool { return t.run == r })
+	d.line.changed()
 	return d.advance(ctx, r)
 }
 

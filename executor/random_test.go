@@ -114,6 +114,7 @@ func TestRandomizedJobsKeepEveryRule(t *testing.T) {
 		return rng.IntN(50)
 	}}
 	e := newEnv(t, b.String(), func(c *Config) { c.Runner = runner })
+	checkReasonsEveryRound(t)
 
 	var ids []state.JobID
 	for round := 0; round < 5; round++ {
