@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,9 +13,69 @@ import (
 )
 
 // BenchmarkWidePhase runs 1000 tasks of /bin/true in one phase, two at a
-// time: the executor's overhead per task on top of fork and exec.
+// time: the executor's overhead per task on top of fork and exec. It
+// reports where a slot's time goes, as medians per task: starting the
+// process (its tree, fork and exec), the process until it was reaped,
+// and baton between the end of a task and the start of the next.
 func BenchmarkWidePhase(b *testing.B) {
-	benchOrchestration(b, 1000, 1)
+	r := &stageRunner{}
+	benchOrchestration(b, 1000, 1, func(c *Config) { c.Runner = r })
+	start, run, between := r.medians()
+	b.ReportMetric(float64(start.Nanoseconds())/1000, "start-µs")
+	b.ReportMetric(float64(run.Nanoseconds())/1000, "run-µs")
+	b.ReportMetric(float64(between.Nanoseconds())/1000, "between-µs")
+}
+
+// stageRunner is the real runner, timing each start, each process until
+// it was reaped, and the time from the last end to each start.
+type stageRunner struct {
+	OSRunner
+	mu                 sync.Mutex
+	lastEnd            time.Time
+	starts, runs, gaps []time.Duration
+}
+
+func (r *stageRunner) Start(ctx context.Context, c Command) (Process, error) {
+	called := time.Now()
+	p, err := r.OSRunner.Start(ctx, c)
+	started := time.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.starts = append(r.starts, started.Sub(called))
+	if !r.lastEnd.IsZero() {
+		r.gaps = append(r.gaps, called.Sub(r.lastEnd))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &stagedProcess{Process: p, r: r, started: started}, nil
+}
+
+type stagedProcess struct {
+	Process
+	r       *stageRunner
+	started time.Time
+}
+
+func (p *stagedProcess) Wait() (int, error) {
+	code, err := p.Process.Wait()
+	ended := time.Now()
+	p.r.mu.Lock()
+	p.r.runs = append(p.r.runs, ended.Sub(p.started))
+	p.r.lastEnd = ended
+	p.r.mu.Unlock()
+	return code, err
+}
+
+func (r *stageRunner) medians() (start, run, between time.Duration) {
+	median := func(d []time.Duration) time.Duration {
+		if len(d) == 0 {
+			return 0
+		}
+		slices.Sort(d)
+		return d[len(d)/2]
+	}
+	return median(r.starts), median(r.runs), median(r.gaps)
 }
 
 // BenchmarkWidePhaseWithoutProcesses runs the same 1000 tasks with a
