@@ -73,22 +73,35 @@ mkdir -p "$work/deep"
   for i in $(seq 1 "$N"); do printf 't%d:\n\t@%s\n' "$i" "$TRUE"; done
 } > "$work/Makefile"
 
+median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+# The runs alternate (make, spawn loop, baton; then again), so that a change
+# of load on a shared machine weighs on all three alike; medians of $RUNS.
 export BATON_STATE="$work/state.db"
 "$work/baton" --source "$work/wide" apply >/dev/null
-
-t0=$(now); make -s -j2 -f "$work/Makefile" all; t1=$(now)
-make_s=$(elapsed "$t0" "$t1")
-loop_s=$("$work/spawnloop" -n "$N" -p 2 "$TRUE")
-t0=$(now); "$work/baton" run wide >/dev/null 2>&1; t1=$(now)
-baton_s=$(elapsed "$t0" "$t1")
+: >"$work/make.t"; : >"$work/loop.t"; : >"$work/baton.t"
+for _ in $(seq 1 "$RUNS"); do
+  t0=$(now); make -s -j2 -f "$work/Makefile" all; t1=$(now)
+  elapsed "$t0" "$t1" >>"$work/make.t"
+  "$work/spawnloop" -n "$N" -p 2 "$TRUE" >>"$work/loop.t"
+  t0=$(now); "$work/baton" run wide >/dev/null 2>&1; t1=$(now)
+  elapsed "$t0" "$t1" >>"$work/baton.t"
+done
+make_s=$(median <"$work/make.t")
+loop_s=$(median <"$work/loop.t")
+baton_s=$(median <"$work/baton.t")
 
 export BATON_STATE="$work/deep.db"
 "$work/baton" --source "$work/deep" apply >/dev/null
-serial_s=$("$work/spawnloop" -n "$PHASES" -p 1 "$TRUE")
-t0=$(now); "$work/baton" run deep >/dev/null 2>&1; t1=$(now)
-deep_s=$(elapsed "$t0" "$t1")
+: >"$work/serial.t"; : >"$work/deep.t"
+for _ in $(seq 1 "$RUNS"); do
+  "$work/spawnloop" -n "$PHASES" -p 1 "$TRUE" >>"$work/serial.t"
+  t0=$(now); "$work/baton" run deep >/dev/null 2>&1; t1=$(now)
+  elapsed "$t0" "$t1" >>"$work/deep.t"
+done
+serial_s=$(median <"$work/serial.t")
+deep_s=$(median <"$work/deep.t")
 
-printf '%d tasks of %s, 2 at a time:\n' "$N" "$TRUE"
+printf '%d tasks of %s, 2 at a time (medians of %d alternating runs):\n' "$N" "$TRUE" "$RUNS"
 printf '  make -j2        %8.3f s\n' "$make_s"
 printf '  Go spawn loop   %8.3f s\n' "$loop_s"
 printf '  baton run       %8.3f s\n' "$baton_s"
