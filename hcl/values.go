@@ -60,6 +60,9 @@ func isEnvRef(v cty.Value) bool {
 }
 
 func (d *decoder) string(a *hclsyntax.Attribute) string {
+	if s, ok := literalString(a.Expr); ok {
+		return s
+	}
 	v, ok := d.eval(a)
 	if !ok {
 		return ""
@@ -77,6 +80,9 @@ func (d *decoder) string(a *hclsyntax.Attribute) string {
 }
 
 func (d *decoder) bool(a *hclsyntax.Attribute) bool {
+	if b, ok := literalBool(a.Expr); ok {
+		return b
+	}
 	v, ok := d.eval(a)
 	if !ok {
 		return false
@@ -120,6 +126,9 @@ func (d *decoder) command(a *hclsyntax.Attribute) []string {
 }
 
 func (d *decoder) stringList(a *hclsyntax.Attribute, example, want string) []string {
+	if list, ok := literalStrings(a.Expr); ok {
+		return list
+	}
 	v, ok := d.eval(a)
 	if !ok {
 		return nil
@@ -162,6 +171,9 @@ func (d *decoder) duration(a *hclsyntax.Attribute) spec.Duration {
 // parameters reads an object of arbitrary JSON values; env() calls inside
 // stay references.
 func (d *decoder) parameters(a *hclsyntax.Attribute) map[string]any {
+	if m, ok := literalObject(a.Expr); ok {
+		return m
+	}
 	v, ok := d.eval(a)
 	if !ok {
 		return nil
