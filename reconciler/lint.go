@@ -27,14 +27,30 @@ func (r *Reconciler) review(ctx context.Context, head *spec.Spec, before []spec.
 	}
 	in := review.Input{Head: head, Base: base, Now: r.Clock.Now()}
 	if r.Store != nil {
-		in.History = storeHistory{r.Store}
+		in.History = &storeHistory{st: r.Store}
 	}
 	return review.Run(ctx, in), nil
 }
 
-// storeHistory reads job durations from the state.
-type storeHistory struct{ st state.Store }
+// storeHistory reads job durations from the state. A state without a
+// single successful job (the first apply) is recognised by one query,
+// instead of one per orchestration of the revision.
+type storeHistory struct {
+	st      state.Store
+	checked bool
+	none    bool
+}
 
-func (h storeHistory) SuccessfulDurations(ctx context.Context, orchestration string) ([]time.Duration, error) {
+func (h *storeHistory) SuccessfulDurations(ctx context.Context, orchestration string) ([]time.Duration, error) {
+	if !h.checked {
+		jobs, err := h.st.ListJobs(ctx, state.JobFilter{Kind: state.KindOrchestrationJob, Statuses: []state.JobStatus{state.JobSuccess}, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		h.checked, h.none = true, len(jobs) == 0
+	}
+	if h.none {
+		return nil, nil
+	}
 	return h.st.LastSuccessfulDurations(ctx, orchestration, historyJobs)
 }
