@@ -70,3 +70,25 @@ func TestOverlapCheckReadsHistoryOnlyWhenThereIsSome(t *testing.T) {
 	}
 }
 
+// The apply command creates the tokens of the plan's orchestrations
+// instead of reading every applied object back: after an apply they are
+// the applied orchestrations.
+func TestPlanOrchestrationsAreTheAppliedOnes(t *testing.T) {
+	f := newFixture(t)
+	f.repo.Commit("two", map[string]string{"orchestrations/other.hcl": orchestration("other", "0 7 * * *")})
+	res := f.apply(ApplyOptions{})
+	objs, err := f.store.AppliedObjects(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var applied []string
+	for _, o := range objs {
+		if o.Kind == "orchestration" {
+			applied = append(applied, o.Name)
+		}
+	}
+	got := res.Plan.Orchestrations()
+	if strings.Join(got, ",") != strings.Join(applied, ",") || len(got) != 2 {
+		t.Errorf("plan orchestrations %q, applied %q", got, applied)
+	}
+}

@@ -48,6 +48,18 @@ func (p *Plan) Counts() (create, update, del int) {
 	return create, update, del
 }
 
+// Orchestrations names the orchestrations of the revision the plan
+// compares: after it is applied, the applied ones.
+func (p *Plan) Orchestrations() []string {
+	var names []string
+	for _, o := range p.objects {
+		if o.Kind == spec.KindOrchestration {
+			names = append(names, o.Name)
+		}
+	}
+	return names
+}
+
 // HasChanges reports whether applying the plan changes anything.
 func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 }
 

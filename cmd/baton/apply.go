@@ -33,7 +33,7 @@ revision stays in force.`,
 				return &exitError{code: exitFailure, err: err}
 			}
 			if res.Applied {
-				if err := g.ensureTokens(cmd.Context(), rec.Store); err != nil {
+				if err := g.ensureTokensOf(cmd.Context(), rec.Store, res.Plan.Orchestrations()); err != nil {
 					return &exitError{code: exitFailure, err: fmt.Errorf("create orchestration tokens: %w", err)}
 				}
 			}

@@ -184,10 +184,6 @@ func (g *globals) tokens(st state.Store) (*token.Service, error) {
 // ensureTokens creates the token of every applied orchestration that has
 // none.
 func (g *globals) ensureTokens(ctx context.Context, st state.Store) error {
-	tokens, err := g.tokens(st)
-	if err != nil {
-		return err
-	}
 	objs, err := st.AppliedObjects(ctx)
 	if err != nil {
 		return err
@@ -198,7 +194,18 @@ func (g *globals) ensureTokens(ctx context.Context, st state.Store) error {
 			names = append(names, o.Name)
 		}
 	}
-	return tokens.EnsureOrchestrationTokens(ctx, names)
+	return g.ensureTokensOf(ctx, st, names)
+}
+
+// ensureTokensOf creates the tokens of the named orchestrations that have
+// none: after an apply, those of the plan just applied, without reading
+// every applied object back.
+func (g *globals) ensureTokensOf(ctx context.Context, st state.Store, orchestrations []string) error {
+	tokens, err := g.tokens(st)
+	if err != nil {
+		return err
+	}
+	return tokens.EnsureOrchestrationTokens(ctx, orchestrations)
 }
 
 // notifier delivers the state's notification outbox; the SMTP server comes
