@@ -111,13 +111,11 @@ func (s *Store) ApplyRevision(ctx context.Context, rev state.Revision, objects [
 			return err
 		}
 		defer retire.Close()
-		insert, err := tx.PrepareContext(ctx, "INSERT INTO objects (kind, name, hash, json, created_revision) VALUES (?, ?, ?, ?, ?)")
-		if err != nil {
-			return err
-		}
-		defer insert.Close()
-		seen := map[[2]string]bool{}
-		for _, o := range objects {
+		ins := &objectInserter{ctx: ctx, tx: tx, rev: rev.ID}
+		defer ins.close()
+		seen := make(map[[2]string]bool, len(objects))
+		for i := range objects {
+			o := &objects[i]
 			key := [2]string{string(o.Kind), o.Name}
 			if seen[key] {
 				return fmt.Errorf("object %s %q appears twice in the revision", o.Kind, o.Name)
@@ -132,9 +130,12 @@ func (s *Store) ApplyRevision(ctx context.Context, rev state.Revision, objects [
 					return fmt.Errorf("retire %s %q: %w", o.Kind, o.Name, err)
 				}
 			}
-			if _, err := insert.ExecContext(ctx, key[0], key[1], o.Hash, string(o.JSON), rev.ID); err != nil {
-				return fmt.Errorf("record %s %q: %w", o.Kind, o.Name, err)
+			if err := ins.add(o); err != nil {
+				return err
 			}
+		}
+		if err := ins.flush(); err != nil {
+			return err
 		}
 		for key := range live {
 			if !seen[key] {
@@ -216,4 +217,73 @@ func (s *Store) ObjectRevision(ctx context.Context, kind spec.Kind, name string)
 		return state.Revision{}, fmt.Errorf("read revision of %s %q: %w", kind, name, err)
 	}
 	return r, nil
+}
+
+// insertBatch is how many objects one INSERT statement records: a first
+// apply of a big source records tens of thousands, and a statement per
+// object cost more than the rows themselves.
+const insertBatch = 64
+
+// objectInserter records the new versions of objects, insertBatch rows per
+// statement. Rows are added in the revision's order and keep it.
+type objectInserter struct {
+	ctx     context.Context
+	tx      *sql.Tx
+	rev     int64
+	pending []*spec.Object
+	batch   *sql.Stmt
+}
+
+func (b *objectInserter) add(o *spec.Object) error {
+	b.pending = append(b.pending, o)
+	if len(b.pending) < insertBatch {
+		return nil
+	}
+	if b.batch == nil {
+		var err error
+		if b.batch, err = b.tx.PrepareContext(b.ctx, insertObjectsSQL(insertBatch)); err != nil {
+			return fmt.Errorf("record objects: %w", err)
+		}
+	}
+	return b.exec(b.batch)
+}
+
+// flush records the objects of the last, partial batch.
+func (b *objectInserter) flush() error {
+	if len(b.pending) == 0 {
+		return nil
+	}
+	stmt, err := b.tx.PrepareContext(b.ctx, insertObjectsSQL(len(b.pending)))
+	if err != nil {
+		return fmt.Errorf("record objects: %w", err)
+	}
+	defer stmt.Close()
+	return b.exec(stmt)
+}
+
+func (b *objectInserter) exec(stmt *sql.Stmt) error {
+	args := make([]any, 0, 5*len(b.pending))
+	for _, o := range b.pending {
+		args = append(args, string(o.Kind), o.Name, o.Hash, string(o.JSON), b.rev)
+	}
+	if _, err := stmt.ExecContext(b.ctx, args...); err != nil {
+		if len(b.pending) == 1 {
+			return fmt.Errorf("record %s %q: %w", b.pending[0].Kind, b.pending[0].Name, err)
+		}
+		first, last := b.pending[0], b.pending[len(b.pending)-1]
+		return fmt.Errorf("record %s %q .. %s %q: %w", first.Kind, first.Name, last.Kind, last.Name, err)
+	}
+	b.pending = b.pending[:0]
+	return nil
+}
+
+func (b *objectInserter) close() {
+	if b.batch != nil {
+		b.batch.Close()
+	}
+}
+
+func insertObjectsSQL(rows int) string {
+	return "INSERT INTO objects (kind, name, hash, json, created_revision) VALUES (?, ?, ?, ?, ?)" +
+		strings.Repeat(", (?, ?, ?, ?, ?)", rows-1)
 }

@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -176,5 +178,69 @@ func TestApplyRevisionKeepsEveryObjectVersion(t *testing.T) {
 	}
 	if history != 4 {
 		t.Errorf("%d object versions kept, want 4 (history is never deleted)", history)
+	}
+}
+
+// TestApplyRevisionOfManyObjectsRecordsEachInOrder: objects are recorded
+// several to a statement; every one is recorded once, in the revision's
+// order, and a later revision replaces exactly the changed ones.
+func TestApplyRevisionOfManyObjectsRecordsEachInOrder(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	n := 2*insertBatch + 5
+	objs := make([]spec.Object, n)
+	for i := range objs {
+		name := fmt.Sprintf("o%04d", i)
+		objs[i] = spec.Object{Kind: spec.KindOrchestration, Name: name, Hash: "1", JSON: []byte(`{"name":"` + name + `"}`)}
+	}
+	if _, err := s.ApplyRevision(ctx, state.Revision{Ref: "a", Source: "src", AppliedAt: time.Now()}, objs); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.r.Query("SELECT name FROM objects ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		order = append(order, name)
+	}
+	rows.Close()
+	if len(order) != n {
+		t.Fatalf("%d objects recorded, want %d", len(order), n)
+	}
+	for i, name := range order {
+		if name != objs[i].Name {
+			t.Fatalf("object %d recorded is %s, want %s (the revision's order)", i, name, objs[i].Name)
+		}
+	}
+
+	next := slices.Clone(objs[1:]) // o0000 is dropped
+	next[3].Hash, next[3].JSON = "2", []byte(`{"changed":3}`)
+	next[n-2].Hash, next[n-2].JSON = "2", []byte(`{"changed":"last"}`)
+	if _, err := s.ApplyRevision(ctx, state.Revision{Ref: "b", Source: "src", AppliedAt: time.Now()}, next); err != nil {
+		t.Fatal(err)
+	}
+	live, err := s.AppliedObjects(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(live) != len(next) {
+		t.Fatalf("%d live objects, want %d", len(live), len(next))
+	}
+	for i := range live {
+		if live[i].Name != next[i].Name || live[i].Hash != next[i].Hash || string(live[i].JSON) != string(next[i].JSON) {
+			t.Errorf("live object %d = %s %s %s, want %s %s %s", i, live[i].Name, live[i].Hash, live[i].JSON, next[i].Name, next[i].Hash, next[i].JSON)
+		}
+	}
+	var versions int
+	if err := s.r.QueryRow("SELECT COUNT(*) FROM objects").Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if versions != n+2 {
+		t.Errorf("%d object versions, want %d (two changed)", versions, n+2)
 	}
 }
