@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/baton-dev/baton/clock"
+	"github.com/baton-dev/baton/proctree"
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
 )
@@ -295,6 +296,8 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error
 		e.cfg.Logger.Warn("data dirs are not made ahead of time; each task makes its own", "error", err)
 	}
 	defer e.spares.close()
+	// The cgroups kept for the next tasks go when no task will come.
+	defer proctree.ReleaseIdle(e.treeGroup())
 	e.active.Store(true)
 	defer e.active.Store(false)
 	d := newDispatcher(e)

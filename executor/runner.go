@@ -23,9 +23,11 @@ type Command struct {
 	Env  []string
 	// Log receives stdout and stderr, interleaved as written.
 	Log io.Writer
-	// Key names the task's process tree (its cgroup): unique per task and
-	// the same after a restart, so recovery finds what a dead executor left.
-	Key string
+	// Group is shared by the tasks of one jobs dir, whose cgroups may be
+	// kept for one another; Key names the task's process tree within it:
+	// unique per task and the same after a restart, so recovery finds what
+	// a dead executor left.
+	Group, Key string
 }
 
 // Process is a started task process.
@@ -68,7 +70,7 @@ func (r OSRunner) Start(_ context.Context, c Command) (Process, error) {
 	if len(c.Argv) == 0 {
 		return nil, errors.New("start task: empty command")
 	}
-	tree := proctree.Prepare(c.Key, marker(c.Env), r.NoCgroup)
+	tree := proctree.Prepare(c.Group, c.Key, marker(c.Env), r.NoCgroup)
 	p, err := startIn(tree, c)
 	if err != nil && tree.InCgroup() {
 		tree.WithoutCgroup()

@@ -210,15 +210,18 @@ func (e *Executor) logPath(id state.JobID) string {
 // process; the rest is in the task's cgroup, or found by the unique data
 // dir in its environment, whatever process group it moved to.
 func (e *Executor) killLeftovers(id state.JobID) {
-	proctree.KillLeftovers(e.treeKey(id), "BATON_DATA_DIR="+e.dataDir(id))
+	proctree.KillLeftovers(e.treeGroup(), treeKey(id), "BATON_DATA_DIR="+e.dataDir(id))
 }
 
-// treeKey names the process tree (cgroup) of a task job: the jobs dir
-// tells apart states that share a cgroup.
-func (e *Executor) treeKey(id state.JobID) string {
+// treeGroup names the process trees (cgroups) of the executor's tasks: the
+// jobs dir tells apart states that share a cgroup.
+func (e *Executor) treeGroup() string {
 	sum := sha256.Sum256([]byte(e.cfg.JobsDir))
-	return fmt.Sprintf("baton-%x-job-%d", sum[:4], id)
+	return fmt.Sprintf("baton-%x", sum[:4])
 }
+
+// treeKey names the process tree of a task job within its group.
+func treeKey(id state.JobID) string { return "job-" + strconv.FormatInt(int64(id), 10) }
 
 func (e *Executor) dataDir(id state.JobID) string {
 	return filepath.Join(e.cfg.JobsDir, strconv.FormatInt(int64(id), 10))
@@ -301,7 +304,7 @@ func (e *Executor) prepare(ctx context.Context, t taskStart) (Command, error) {
 		}
 		env = append(env, "BATON_TOKEN="+tok)
 	}
-	return Command{Argv: argv, Dir: dataDir, Env: env, Key: e.treeKey(t.job.ID)}, nil
+	return Command{Argv: argv, Dir: dataDir, Env: env, Group: e.treeGroup(), Key: treeKey(t.job.ID)}, nil
 }
 
 func slicesClone(in []string) []string {

@@ -21,28 +21,41 @@ import (
 
 // Tree is the process tree of one task.
 type Tree struct {
-	key    string
-	marker []byte
+	group, key string
+	marker     []byte
 	// cgroup is the directory of the task's cgroup; "" without one.
 	cgroup string
 	// cgfd is a descriptor of that directory, for CLONE_INTO_CGROUP;
 	// held raw, as the runtime's poller has no use for it.
 	cgfd int
-	pid  int
+	// kept is set when the cgroup is kept for the group's next task.
+	kept bool
+	slot slot
+	// killed is set once cgroup.kill was written: the kernel kills what
+	// later starts in such a cgroup through CLONE_INTO_CGROUP, so it is
+	// not kept.
+	killed bool
+	pid    int
 }
 
-// Prepare makes the tree of a task before its process starts. key names its
-// cgroup (unique per task, stable across restarts so recovery finds it);
-// marker is an environment entry ("NAME=value") that every process of the
-// task inherits, used to find escaped processes without a cgroup. With
-// noCgroup, the tree is found through /proc even where cgroups work.
-func Prepare(key, marker string, noCgroup bool) *Tree {
-	t := &Tree{key: key, marker: []byte(marker + "\x00"), cgfd: -1}
+// Prepare makes the tree of a task before its process starts. group is
+// shared by the tasks whose cgroups may be kept for one another (those of
+// one jobs dir); key names the task within it (unique per task, stable
+// across restarts so recovery finds it). marker is an environment entry
+// ("NAME=value") that every process of the task inherits, used to find
+// escaped processes without a cgroup. With noCgroup, the tree is found
+// through /proc even where cgroups work.
+func Prepare(group, key, marker string, noCgroup bool) *Tree {
+	t := &Tree{group: group, key: key, marker: []byte(marker + "\x00"), cgfd: -1}
 	if base := cgroupBase(); base != "" && !noCgroup {
-		dir := base + "/" + key
-		if err := syscall.Mkdir(dir, 0o755); err == nil || err == syscall.EEXIST {
-			if fd, err := openDir(dir); err == nil {
-				t.cgroup, t.cgfd = dir, fd
+		if s, ok := takeSlot(base, group, key); ok {
+			t.cgroup, t.cgfd, t.kept, t.slot = s.dir, s.fd, true, s
+		} else {
+			dir := base + "/" + group + "-" + key
+			if err := syscall.Mkdir(dir, 0o755); err == nil || err == syscall.EEXIST {
+				if fd, err := openDir(dir); err == nil {
+					t.cgroup, t.cgfd = dir, fd
+				}
 			}
 		}
 	}
@@ -72,9 +85,13 @@ func (t *Tree) WithoutCgroup() {
 	if t.cgroup == "" {
 		return
 	}
-	_ = syscall.Close(t.cgfd)
-	_ = syscall.Rmdir(t.cgroup)
-	t.cgroup, t.cgfd = "", -1
+	if t.kept {
+		dropSlot(t.slot)
+	} else {
+		_ = syscall.Close(t.cgfd)
+		_ = syscall.Rmdir(t.cgroup)
+	}
+	t.cgroup, t.cgfd, t.kept = "", -1, false
 	becomeSubreaper()
 }
 
@@ -139,6 +156,7 @@ func (t *Tree) Signal(sig syscall.Signal) {
 // until they are gone. It is safe to call more than once.
 func (t *Tree) Kill() {
 	if t.cgroup != "" {
+		t.killed = true
 		killCgroup(t.cgroup, t.pid)
 		return
 	}
@@ -156,6 +174,19 @@ func (t *Tree) Close() {
 		t.Kill()
 		return
 	}
+	if t.kept {
+		// Only a cgroup its task left empty is given to another task.
+		s := t.slot
+		t.cgroup, t.cgfd, t.kept = "", -1, false
+		if !t.killed && !s.populated() {
+			giveBack(t.group, s)
+			return
+		}
+		killCgroup(s.dir, t.pid)
+		s.close()
+		removeCgroup(s.dir)
+		return
+	}
 	if t.cgfd >= 0 {
 		_ = syscall.Close(t.cgfd)
 		t.cgfd = -1
@@ -171,14 +202,16 @@ func (t *Tree) Close() {
 }
 
 // KillLeftovers kills what is left of a task whose owner died: the processes
-// of its cgroup, and every process carrying its marker.
-func KillLeftovers(key, marker string) {
+// of its cgroup (kept or named after it), and every process carrying its
+// marker.
+func KillLeftovers(group, key, marker string) {
 	if base := cgroupBase(); base != "" {
-		dir := filepath.Join(base, key)
+		dir := filepath.Join(base, group+"-"+key)
 		if _, err := os.Stat(dir); err == nil {
 			killCgroup(dir, 0)
 			removeCgroup(dir)
 		}
+		killKeptLeftovers(base, group, key)
 	}
 	killMembers(func(procInfo) bool { return false }, []byte(marker+"\x00"), 0)
 }

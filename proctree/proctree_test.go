@@ -11,6 +11,9 @@ import (
 	"github.com/baton-dev/baton/internal/waitfor"
 )
 
+// testGroup keeps the cgroups of this test process apart.
+var testGroup = "baton-test-" + strconv.Itoa(os.Getpid())
+
 func alive(pid int) bool {
 	p, ok := readProc(pid)
 	return ok && p.state != 'Z'
@@ -22,7 +25,8 @@ func startTree(t *testing.T, noCgroup bool) (*Tree, int) {
 	t.Helper()
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "pid")
-	tree := Prepare("baton-test-"+strconv.Itoa(os.Getpid())+"-"+strings.ReplaceAll(t.Name(), "/", "-"), "BATON_TEST_MARK="+dir, noCgroup)
+	tree := Prepare(testGroup, strings.ReplaceAll(t.Name(), "/", "-"), "BATON_TEST_MARK="+dir, noCgroup)
+	t.Cleanup(func() { ReleaseIdle(testGroup) })
 	t.Cleanup(tree.Close)
 	cmd := exec.Command("sh", "-c", `env -i setsid sleep 313 & echo $! > `+pidFile+`.tmp; mv `+pidFile+`.tmp `+pidFile)
 	cmd.Env = append(os.Environ(), "BATON_TEST_MARK="+dir)
@@ -55,13 +59,14 @@ func TestCgroupKillsAChildThatLeftGroupSessionAndEnvironment(t *testing.T) {
 	if !tree.InCgroup() {
 		t.Fatal("the tree has no cgroup although the hierarchy is writable")
 	}
+	dir := tree.cgroup
 	tree.Kill()
 	if alive(pid) {
 		t.Errorf("escaped child %d survived the kill of its cgroup", pid)
 	}
 	tree.Close()
-	if _, err := os.Stat(tree.cgroup); !os.IsNotExist(err) {
-		t.Errorf("cgroup %s left behind: %v", tree.cgroup, err)
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("cgroup %s left behind: %v", dir, err)
 	}
 }
 
@@ -70,7 +75,7 @@ func TestSubreaperFindsAChildThatLeftTheGroupByItsParent(t *testing.T) {
 	// the task's process (and by its marker), and the kill spares this
 	// process.
 	dir := t.TempDir()
-	tree := Prepare("unused", "BATON_TEST_MARK="+dir, true)
+	tree := Prepare(testGroup, "unused", "BATON_TEST_MARK="+dir, true)
 	cmd := exec.Command("sh", "-c", `setsid sleep 314 & echo $! > `+dir+`/pid.tmp; mv `+dir+`/pid.tmp `+dir+`/pid; exec sleep 315`)
 	cmd.Env = append(os.Environ(), "BATON_TEST_MARK="+dir)
 	cmd.SysProcAttr = tree.Attr()
@@ -96,7 +101,7 @@ func TestSubreaperFindsAChildThatLeftTheGroupByItsParent(t *testing.T) {
 
 func TestSubreaperReapsAnOrphanThatLeftItsGroupAndExitedOnItsOwn(t *testing.T) {
 	dir := t.TempDir()
-	tree := Prepare("unused", "", true)
+	tree := Prepare(testGroup, "unused", "", true)
 	// A double fork: the orphan leaves the group and the session, writes
 	// its pid and exits while the task still runs; it is then a zombie
 	// child of this process that no tree knows of.
@@ -131,11 +136,12 @@ func TestCgroupCloseKillsWhatTheTaskLeftBehind(t *testing.T) {
 		t.Skip("no writable cgroup v2 hierarchy here")
 	}
 	tree, pid := startTree(t, false)
+	dir := tree.cgroup
 	tree.Close()
 	if alive(pid) {
 		t.Errorf("escaped child %d survived Close", pid)
 	}
-	if _, err := os.Stat(tree.cgroup); !os.IsNotExist(err) {
-		t.Errorf("cgroup %s left behind: %v", tree.cgroup, err)
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("cgroup %s left behind: %v", dir, err)
 	}
 }
