@@ -296,8 +296,8 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error
 		e.cfg.Logger.Warn("data dirs are not made ahead of time; each task makes its own", "error", err)
 	}
 	defer e.spares.close()
-	// The cgroups kept for the next tasks go when no task will come.
-	defer proctree.ReleaseIdle(e.treeGroup())
+	// Task cgroups are kept for the next tasks while the executor runs.
+	defer proctree.Keep(e.treeGroup())()
 	e.active.Store(true)
 	defer e.active.Store(false)
 	d := newDispatcher(e)

@@ -14,7 +14,7 @@ import (
 // for every task in turn (they share one /dev/null), with either runner.
 func TestTaskStdinIsEmpty(t *testing.T) {
 	group := fmt.Sprintf("baton-stdin-test-%d", os.Getpid())
-	t.Cleanup(func() { proctree.ReleaseIdle(group) })
+	t.Cleanup(proctree.Keep(group))
 	for _, r := range runners {
 		t.Run(r.name, func(t *testing.T) {
 			for i := range 3 {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/baton-dev/baton/proctree"
 	"github.com/baton-dev/baton/state"
 )
 
@@ -76,6 +77,8 @@ func (e *Executor) Work(ctx context.Context, grace time.Duration) error {
 	if err := os.MkdirAll(e.cfg.JobsDir, 0o700); err != nil {
 		return fmt.Errorf("create jobs dir: %w", err)
 	}
+	// Task cgroups are kept for the next tasks while the node works.
+	defer proctree.Keep(e.treeGroup())()
 	e.working.Store(true)
 	defer func() {
 		e.working.Store(false)

@@ -54,10 +54,13 @@ func (s slot) close() {
 var pool = struct {
 	sync.Mutex
 	idle map[string][]slot
-	made int
+	// users counts the executors of a group that run now: cgroups are
+	// kept only while one does.
+	users map[string]int
+	made  int
 	// noAttr is set once the hierarchy refused an extended attribute.
 	noAttr bool
-}{idle: map[string][]slot{}}
+}{idle: map[string][]slot{}, users: map[string]int{}}
 
 // slotPrefix starts the names of a group's kept cgroups; the process id
 // keeps those of two processes (one dead) apart.
@@ -115,7 +118,7 @@ func giveBack(group string, s slot) {
 		return
 	}
 	pool.Lock()
-	kept := len(pool.idle[group]) < maxIdle
+	kept := pool.users[group] > 0 && len(pool.idle[group]) < maxIdle
 	if kept {
 		pool.idle[group] = append(pool.idle[group], s)
 	}
@@ -130,12 +133,31 @@ func dropSlot(s slot) {
 	_ = syscall.Rmdir(s.dir)
 }
 
-// ReleaseIdle removes the empty cgroups kept for group, when the executor
-// that used them stops.
-func ReleaseIdle(group string) {
+// Keep keeps the cgroups of group's tasks for one another until the
+// returned release is called, when the executor that runs them stops; the
+// last release removes the idle ones. The first also removes those that
+// a process of the group left when it died.
+func Keep(group string) (release func()) {
 	pool.Lock()
-	idle := pool.idle[group]
-	delete(pool.idle, group)
+	pool.users[group]++
+	first := pool.users[group] == 1
+	pool.Unlock()
+	if base := cgroupBase(); first && base != "" {
+		sweepDead(base, group)
+	}
+	var once sync.Once
+	return func() { once.Do(func() { unkeep(group) }) }
+}
+
+func unkeep(group string) {
+	pool.Lock()
+	pool.users[group]--
+	var idle []slot
+	if pool.users[group] <= 0 {
+		delete(pool.users, group)
+		idle = pool.idle[group]
+		delete(pool.idle, group)
+	}
 	pool.Unlock()
 	for _, s := range idle {
 		dropSlot(s)
@@ -146,27 +168,43 @@ func ReleaseIdle(group string) {
 // key when its process died, and removes the empty ones that dead
 // processes kept.
 func killKeptLeftovers(base, group, key string) {
-	entries, err := os.ReadDir(base)
-	if err != nil {
-		return
-	}
-	prefix := slotPrefix(group)
-	buf := make([]byte, 256)
-	for _, e := range entries {
-		rest, ok := strings.CutPrefix(e.Name(), prefix)
-		if !ok || !e.IsDir() {
-			continue
-		}
-		dir := base + "/" + e.Name()
+	eachSlot(base, group, func(dir, owner string) {
+		buf := make([]byte, 256)
 		n, err := syscall.Getxattr(dir, jobAttr, buf)
 		switch {
 		case err == nil && string(buf[:n]) == key:
 			killCgroup(dir, 0)
 			removeCgroup(dir)
-		case err != nil && !ownerAlive(rest):
+		case err != nil && !ownerAlive(owner):
 			// Idle, and kept by a process that is gone: nobody will
-			// use it again. A busy one stays (rmdir refuses it).
+			// use it again.
 			_ = syscall.Rmdir(dir)
+		}
+	})
+}
+
+// sweepDead removes the cgroups of group that dead processes kept and
+// that are empty; rmdir refuses one that still holds a process, which
+// the recovery of its job kills.
+func sweepDead(base, group string) {
+	eachSlot(base, group, func(dir, owner string) {
+		if !ownerAlive(owner) {
+			_ = syscall.Rmdir(dir)
+		}
+	})
+}
+
+// eachSlot calls f with each kept cgroup of group and the name part
+// ("PID-N") that says which process made it.
+func eachSlot(base, group string, f func(dir, owner string)) {
+	entries, err := os.ReadDir(base)
+	if err != nil {
+		return
+	}
+	prefix := slotPrefix(group)
+	for _, e := range entries {
+		if owner, ok := strings.CutPrefix(e.Name(), prefix); ok && e.IsDir() {
+			f(base+"/"+e.Name(), owner)
 		}
 	}
 }

@@ -24,7 +24,6 @@ func needKeptCgroups(t *testing.T, group string) {
 	if cgroupBase() == "" {
 		t.Skip("no writable cgroup v2 hierarchy here")
 	}
-	t.Cleanup(func() { ReleaseIdle(group) })
 	probe := Prepare(group, "probe", "", false)
 	defer probe.Close()
 	if !probe.kept {
@@ -37,6 +36,7 @@ func needKeptCgroups(t *testing.T, group string) {
 func TestACgroupItsTaskLeftEmptyRunsTheNextTask(t *testing.T) {
 	group := testGroup + "-reuse"
 	needKeptCgroups(t, group)
+	t.Cleanup(Keep(group))
 	first := Prepare(group, "job-1", "", false)
 	if err := runIn(t, first, "exit 0"); err != nil {
 		t.Fatal(err)
@@ -59,6 +59,7 @@ func TestACgroupItsTaskLeftEmptyRunsTheNextTask(t *testing.T) {
 func TestACgroupThatWasKilledIsNotKept(t *testing.T) {
 	group := testGroup + "-killed"
 	needKeptCgroups(t, group)
+	t.Cleanup(Keep(group))
 	first := Prepare(group, "job-1", "", false)
 	if err := runIn(t, first, "exit 0"); err != nil {
 		t.Fatal(err)
@@ -123,5 +124,32 @@ func TestIdleCgroupsOfADeadProcessAreRemoved(t *testing.T) {
 	if _, err := os.Stat(dead); !os.IsNotExist(err) {
 		os.Remove(dead)
 		t.Errorf("the idle cgroup of a dead process is left: %v", err)
+	}
+}
+
+// TestCgroupsAreKeptOnlyWhileAnExecutorOfTheGroupRuns: with no executor
+// of the group running (Keep released), a task's cgroup goes with it, and
+// the first Keep removes the idle cgroups a dead process left.
+func TestCgroupsAreKeptOnlyWhileAnExecutorOfTheGroupRuns(t *testing.T) {
+	group := testGroup + "-unkept"
+	needKeptCgroups(t, group)
+	dead := cgroupBase() + "/" + slotPrefix(group) + "4194001-1"
+	if err := os.Mkdir(dead, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	release := Keep(group)
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		os.Remove(dead)
+		t.Errorf("the idle cgroup of a dead process outlived Keep: %v", err)
+	}
+	release()
+	tree := Prepare(group, "job-1", "", false)
+	if err := runIn(t, tree, "exit 0"); err != nil {
+		t.Fatal(err)
+	}
+	dir := tree.cgroup
+	tree.Close()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("cgroup %s was kept with no executor running: %v", dir, err)
 	}
 }
