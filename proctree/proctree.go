@@ -23,6 +23,11 @@ import (
 type Tree struct {
 	group, key string
 	marker     []byte
+	pid        int
+	// mu orders Signal, Kill and Close: once closed, a kept cgroup may
+	// run the next task, which a late signal or kill must not reach.
+	mu     sync.Mutex
+	closed bool
 	// cgroup is the directory of the task's cgroup; "" without one.
 	cgroup string
 	// cgfd is a descriptor of that directory, for CLONE_INTO_CGROUP;
@@ -31,11 +36,11 @@ type Tree struct {
 	// kept is set when the cgroup is kept for the group's next task.
 	kept bool
 	slot slot
-	// killed is set once cgroup.kill was written: the kernel kills what
-	// later starts in such a cgroup through CLONE_INTO_CGROUP, so it is
-	// not kept.
+	// killed is set once cgroup.kill was written. The kernel then kills
+	// every process that later starts in the cgroup through
+	// CLONE_INTO_CGROUP (its count of kills differs from that of the
+	// starting process's cgroup), so such a cgroup is never kept.
 	killed bool
-	pid    int
 }
 
 // Prepare makes the tree of a task before its process starts. group is
@@ -82,6 +87,8 @@ func (t *Tree) InCgroup() bool { return t.cgroup != "" }
 // WithoutCgroup drops the cgroup, for a start that the kernel refused
 // with it (e.g. a cgroup whose parent has controllers and processes).
 func (t *Tree) WithoutCgroup() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if t.cgroup == "" {
 		return
 	}
@@ -140,8 +147,13 @@ func reapOrphans() {
 }
 
 // Signal sends sig to the task's process group and, in a cgroup, to every
-// process of it, wherever it moved.
+// process of it, wherever it moved. After Close it does nothing.
 func (t *Tree) Signal(sig syscall.Signal) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return
+	}
 	if t.pid > 0 {
 		_ = syscall.Kill(-t.pid, sig)
 	}
@@ -153,8 +165,17 @@ func (t *Tree) Signal(sig syscall.Signal) {
 }
 
 // Kill kills every process of the tree and waits, up to a few seconds,
-// until they are gone. It is safe to call more than once.
+// until they are gone. It is safe to call more than once; after Close it
+// does nothing.
 func (t *Tree) Kill() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.closed {
+		t.kill()
+	}
+}
+
+func (t *Tree) kill() {
 	if t.cgroup != "" {
 		t.killed = true
 		killCgroup(t.cgroup, t.pid)
@@ -164,18 +185,26 @@ func (t *Tree) Kill() {
 	reapOrphans()
 }
 
-// Close kills what is left and removes the cgroup. The task's own process
-// must have been waited for.
+// Close kills what is left and removes the cgroup, or keeps it for the
+// next task of the group once it is empty. The task's own process must
+// have been waited for. It is safe to call more than once.
 func (t *Tree) Close() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return
+	}
+	t.closed = true
 	mains.Lock()
 	delete(mains.pids, t.pid)
 	mains.Unlock()
 	if t.cgroup == "" {
-		t.Kill()
+		t.kill()
 		return
 	}
 	if t.kept {
-		// Only a cgroup its task left empty is given to another task.
+		// cgroup.events says whether the task left a process. Only a
+		// cgroup that is empty and was never killed is given back.
 		s := t.slot
 		t.cgroup, t.cgfd, t.kept = "", -1, false
 		if !t.killed && !s.populated() {
@@ -187,10 +216,8 @@ func (t *Tree) Close() {
 		removeCgroup(s.dir)
 		return
 	}
-	if t.cgfd >= 0 {
-		_ = syscall.Close(t.cgfd)
-		t.cgfd = -1
-	}
+	_ = syscall.Close(t.cgfd)
+	t.cgfd = -1
 	// The kernel refuses to remove a cgroup that still holds a process
 	// (EBUSY), so a removal that succeeds proves nothing was left: the
 	// usual end of a task costs one call instead of a kill and a scan.

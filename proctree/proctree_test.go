@@ -26,7 +26,6 @@ func startTree(t *testing.T, noCgroup bool) (*Tree, int) {
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "pid")
 	tree := Prepare(testGroup, strings.ReplaceAll(t.Name(), "/", "-"), "BATON_TEST_MARK="+dir, noCgroup)
-	t.Cleanup(Keep(testGroup))
 	t.Cleanup(tree.Close)
 	cmd := exec.Command("sh", "-c", `env -i setsid sleep 313 & echo $! > `+pidFile+`.tmp; mv `+pidFile+`.tmp `+pidFile)
 	cmd.Env = append(os.Environ(), "BATON_TEST_MARK="+dir)
