@@ -15,8 +15,10 @@ import (
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/reconciler"
+	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/state/sqlite"
+	"github.com/baton-dev/baton/token"
 )
 
 // startRecorder is the real process runner, noting when each task's
@@ -29,6 +31,8 @@ type startRecorder struct {
 	signal chan struct{}
 	// due maps a scheduled job to the instant its schedule was due.
 	due map[state.JobID]time.Time
+	// tokenless counts the starts without an orchestration token.
+	tokenless int
 }
 
 type taskStart struct {
@@ -44,12 +48,19 @@ func (r *startRecorder) Start(ctx context.Context, c executor.Command) (executor
 	p, err := r.OSRunner.Start(ctx, c)
 	now := time.Now()
 	var run int64
+	tokens := 0
 	for _, kv := range c.Env {
 		if v, ok := strings.CutPrefix(kv, "BATON_RUN_ID="); ok {
 			fmt.Sscan(v, &run)
 		}
+		if strings.HasPrefix(kv, "BATON_TOKEN=bto_") {
+			tokens++
+		}
 	}
 	r.mu.Lock()
+	if tokens == 0 {
+		r.tokenless++
+	}
 	r.starts = append(r.starts, taskStart{state.JobID(run), now})
 	r.mu.Unlock()
 	select {
@@ -112,8 +123,27 @@ func latencyRig(b testing.TB, src string, rec *startRecorder) (*Controller, stat
 	if err != nil {
 		b.Fatal(err)
 	}
-	ex := executor.New(executor.Config{Store: store, Runner: rec, Observer: rec, JobsDir: filepath.Join(dir, "jobs")})
-	return &Controller{Reconciler: &reconciler.Reconciler{Source: source, Store: store, Clock: clock.Real()}, Executor: ex, Clock: clock.Real()}, store
+	// Tasks get their orchestration's token and every apply makes the
+	// tokens of new orchestrations, as under baton watch.
+	tokens := &token.Service{Store: store, Clock: clock.Real(), Key: []byte(strings.Repeat("k", 32))}
+	ex := executor.New(executor.Config{Store: store, Runner: rec, Observer: rec, JobsDir: filepath.Join(dir, "jobs"), Token: tokens.OrchestrationSecret})
+	return &Controller{Reconciler: &reconciler.Reconciler{Source: source, Store: store, Clock: clock.Real()}, Executor: ex, Clock: clock.Real(),
+		AfterApply: func(ctx context.Context) error { return ensureTokens(ctx, tokens, store) }}, store
+}
+
+// ensureTokens makes the token of every applied orchestration that has none.
+func ensureTokens(ctx context.Context, tokens *token.Service, store state.Store) error {
+	objs, err := store.AppliedObjects(ctx)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, o := range objs {
+		if o.Kind == spec.KindOrchestration {
+			names = append(names, o.Name)
+		}
+	}
+	return tokens.EnsureOrchestrationTokens(ctx, names)
 }
 
 // BenchmarkScheduleDueToTaskStart: 20 orchestrations of one task with an
@@ -149,6 +179,9 @@ func BenchmarkScheduleDueToTaskStart(b *testing.B) {
 		cancel()
 		<-done
 		lat := rec.latencies()
+		if rec.tokenless > 0 {
+			b.Fatalf("%d tasks started without their orchestration's token", rec.tokenless)
+		}
 		if len(lat) < measured {
 			b.Fatalf("only %d task starts of scheduled jobs after the first burst", len(lat))
 		}
