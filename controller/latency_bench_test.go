@@ -126,7 +126,7 @@ func latencyRig(b testing.TB, src string, rec *startRecorder) (*Controller, stat
 	// Tasks get their orchestration's token and every apply makes the
 	// tokens of new orchestrations, as under baton watch.
 	tokens := &token.Service{Store: store, Clock: clock.Real(), Key: []byte(strings.Repeat("k", 32))}
-	ex := executor.New(executor.Config{Store: store, Runner: rec, Observer: rec, JobsDir: filepath.Join(dir, "jobs"), Token: tokens.OrchestrationSecret})
+	ex := executor.New(executor.Config{Store: store, Runner: rec, Observer: rec, JobsDir: filepath.Join(dir, "jobs"), Tokens: tokens.OrchestrationSecrets})
 	return &Controller{Reconciler: &reconciler.Reconciler{Source: source, Store: store, Clock: clock.Real()}, Executor: ex, Clock: clock.Real(),
 		AfterApply: func(ctx context.Context) error { return ensureTokens(ctx, tokens, store) }}, store
 }

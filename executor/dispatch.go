@@ -101,6 +101,8 @@ type dispatcher struct {
 	// for slotReasonProcs running processes.
 	slotReason      string
 	slotReasonProcs int
+	// round holds the tasks to prepare once the round is decided.
+	round []toPrepare
 	// observed holds the batch's transitions for the Observer.
 	observed []observed
 	// cl is set when tasks run on the nodes of a cluster.
@@ -152,6 +154,7 @@ func (d *dispatcher) update(_ context.Context, j *state.Job, u state.JobUpdate) 
 // flush stores the queued transitions, then starts the processes that
 // waited for them.
 func (d *dispatcher) flush(ctx context.Context) error {
+	d.prepareRound()
 	if len(d.batch) > 0 {
 		// Until they are stored, the outcomes stay in the batch and no
 		// process that depends on them starts.
@@ -433,9 +436,7 @@ func (d *dispatcher) prepareAhead() {
 			continue
 		}
 		ahead++
-		if t.prepared == nil {
-			t.prepared = d.e.prepareAhead(taskStart{job: t.job, spec: t.spec, runID: t.run.job.ID, token: &t.run.token})
-		}
+		d.prepareSoon(t)
 	}
 }
 
@@ -477,6 +478,7 @@ func (d *dispatcher) startTask(ctx context.Context, t *task) (bool, error) {
 		d.assign(t, node)
 		return true, nil
 	}
+	d.prepareSoon(t)
 	start := taskStart{job: t.job, spec: t.spec, runID: t.run.job.ID, stop: t.stop, reason: &t.stopReason, prepared: t.prepared, token: &t.run.token}
 	d.launch = append(d.launch, func() {
 		start.started = d.e.starts.begin()

@@ -48,8 +48,10 @@ type Config struct {
 	LogLimit int64
 	// APIURL is given to tasks as BATON_API_URL when the API is served.
 	APIURL string
-	// Token returns the orchestration token given to tasks as BATON_TOKEN.
-	Token func(ctx context.Context, orchestration string) (string, error)
+	// Tokens returns the orchestration tokens given to tasks as
+	// BATON_TOKEN, by orchestration: the tasks that start together look
+	// their tokens up at once.
+	Tokens func(ctx context.Context, orchestrations []string) (map[string]string, error)
 	// OnTablesUpdated is called (from the dispatcher; it must not block)
 	// after a job's output tables were recorded, so event triggers can be
 	// checked at once.

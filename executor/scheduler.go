@@ -87,8 +87,17 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 		}
 		if len(fires) > 0 {
 			// Two schedules due at once make one job, not two.
-			by := e.unattendedBy(ctx, o.Name, "schedule")
-			due = append(due, submission{req: Request{Orchestration: o.Name, Trigger: TriggerSchedule, TriggeredBy: by}, fires: fires})
+			due = append(due, submission{req: Request{Orchestration: o.Name, Trigger: TriggerSchedule}, fires: fires})
+		}
+	}
+	if len(due) > 0 {
+		names := make([]string, len(due))
+		for i, sub := range due {
+			names[i] = sub.req.Orchestration
+		}
+		by := e.unattendedBy(ctx, names, "schedule")
+		for i := range due {
+			due[i].req.TriggeredBy = by[due[i].req.Orchestration]
 		}
 	}
 	// Every orchestration due now is recorded in one transaction.

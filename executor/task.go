@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/baton-dev/baton/internal/plainfile"
@@ -39,37 +40,36 @@ type taskStart struct {
 	stopMessage func(stopReason) (state.JobStatus, string)
 }
 
-// runToken is a run's orchestration token, fetched on first use.
+// runToken is a run's orchestration token, fetched on first use (or
+// filled in by a look-up for many runs).
 type runToken struct {
-	once sync.Once
-	val  string
-	err  error
+	once  sync.Once
+	known atomic.Bool
+	val   string
+	err   error
 }
 
 func (r *runToken) get(fetch func() (string, error)) (string, error) {
 	if r == nil {
 		return fetch()
 	}
-	r.once.Do(func() { r.val, r.err = fetch() })
+	r.once.Do(func() {
+		r.val, r.err = fetch()
+		r.known.Store(true)
+	})
 	return r.val, r.err
 }
 
-// prepared is a task's command, made ready (data dir, config.json) while
-// the task waited for a process slot.
-type prepared struct {
-	cmd Command
-	err error
+// fill sets the token unless it is known already.
+func (r *runToken) fill(val string) {
+	r.once.Do(func() {
+		r.val = val
+		r.known.Store(true)
+	})
 }
 
-// prepareAhead starts preparing t in the background.
-func (e *Executor) prepareAhead(t taskStart) <-chan prepared {
-	ch := make(chan prepared, 1)
-	go func() {
-		cmd, err := e.prepare(context.Background(), t)
-		ch <- prepared{cmd, err}
-	}()
-	return ch
-}
+// needed reports whether the token is still to be looked up.
+func (r *runToken) needed() bool { return r != nil && !r.known.Load() }
 
 type taskResult struct {
 	jobID    state.JobID
@@ -297,8 +297,8 @@ func (e *Executor) prepare(ctx context.Context, t taskStart) (Command, error) {
 	if e.cfg.APIURL != "" {
 		env = append(env, "BATON_API_URL="+e.cfg.APIURL)
 	}
-	if e.cfg.Token != nil {
-		tok, err := t.token.get(func() (string, error) { return e.cfg.Token(ctx, t.job.Orchestration) })
+	if e.cfg.Tokens != nil {
+		tok, err := t.token.get(func() (string, error) { return e.tokenOf(ctx, t.job.Orchestration) })
 		if err != nil {
 			return Command{}, fmt.Errorf("orchestration token: %w", err)
 		}

@@ -70,7 +70,7 @@ func (e *Executor) FireTriggers(ctx context.Context, now time.Time) ([]state.Job
 		if err != nil {
 			return queued, err
 		}
-		req := Request{Orchestration: o.Name, Trigger: TriggerEvent, TriggeredBy: e.unattendedBy(ctx, o.Name, "tables"), chain: chain}
+		req := Request{Orchestration: o.Name, Trigger: TriggerEvent, TriggeredBy: e.unattendedBy(ctx, []string{o.Name}, "tables")[o.Name], chain: chain}
 		if loop {
 			job, err := e.recordLoop(ctx, req, now)
 			if err != nil {
@@ -223,15 +223,20 @@ func (e *Executor) lastExecution(ctx context.Context, orchestration string) (tim
 // triggered reports whether o has an event trigger.
 func triggered(o *spec.Orchestration) bool { return o.Trigger != nil && len(o.Trigger.Tables) > 0 }
 
-// unattendedBy is who a scheduled or event job runs as: the
-// orchestration's token, as the manual says ("as if the specified
-// orchestration token triggered the execution").
-func (e *Executor) unattendedBy(ctx context.Context, orchestration, fallback string) string {
-	tok, ok, err := e.store.OrchestrationToken(ctx, orchestration)
-	if err != nil || !ok {
-		return fallback
+// unattendedBy is who the scheduled or event jobs of the orchestrations
+// run as, by orchestration: each one's token, as the manual says ("as if
+// the specified orchestration token triggered the execution"), or fallback
+// for one without. The tokens are looked up at once.
+func (e *Executor) unattendedBy(ctx context.Context, orchestrations []string, fallback string) map[string]string {
+	tokens, err := e.store.OrchestrationTokens(ctx, orchestrations)
+	by := make(map[string]string, len(orchestrations))
+	for _, name := range orchestrations {
+		by[name] = fallback
+		if tok, ok := tokens[name]; ok && err == nil {
+			by[name] = "token " + tok.ID
+		}
 	}
-	return "token " + tok.ID
+	return by
 }
 
 // causeChain lists the orchestrations whose jobs led to the latest update

@@ -179,7 +179,7 @@ orchestration "on-feed" {
 	api := httptest.NewUnstartedServer(nil)
 	r.exec = executor.New(executor.Config{
 		Store: store, JobsDir: filepath.Join(dir, "jobs"),
-		Token: tokens.OrchestrationSecret, APIURL: "http://" + api.Listener.Addr().String(),
+		Tokens: tokens.OrchestrationSecrets, APIURL: "http://" + api.Listener.Addr().String(),
 		Observer: r.metrics,
 	})
 	api.Config.Handler = (&Server{Store: store, Executor: r.exec, Tokens: tokens, Clock: clock.Real(), Collectors: r.metrics.Collectors()}).Handler()

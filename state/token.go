@@ -42,6 +42,11 @@ type TokenStore interface {
 	RevokeToken(ctx context.Context, id string, at time.Time) error
 	// OrchestrationToken is the current token of an orchestration.
 	OrchestrationToken(ctx context.Context, orchestration string) (Token, bool, error)
+	// OrchestrationTokens are the current tokens of the named
+	// orchestrations, by orchestration, read at once: a burst of jobs due
+	// together looks its tokens up in one query. An orchestration without
+	// a token is left out.
+	OrchestrationTokens(ctx context.Context, orchestrations []string) (map[string]Token, error)
 	// RotateOrchestrationToken supersedes the current token of an
 	// orchestration (if any) and stores next, in one transaction.
 	RotateOrchestrationToken(ctx context.Context, next Token, hash string, at time.Time) error

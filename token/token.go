@@ -162,16 +162,33 @@ func (t *Service) orchestrationSecret(tok state.Token) string {
 // OrchestrationSecret returns the secret the jobs of an orchestration run
 // with, creating its token when the orchestration has none yet.
 func (t *Service) OrchestrationSecret(ctx context.Context, orchestration string) (string, error) {
-	tok, ok, err := t.Store.OrchestrationToken(ctx, orchestration)
+	secrets, err := t.OrchestrationSecrets(ctx, []string{orchestration})
 	if err != nil {
 		return "", err
 	}
-	if !ok {
-		if tok, err = t.rotate(ctx, orchestration); err != nil {
-			return "", err
-		}
+	return secrets[orchestration], nil
+}
+
+// OrchestrationSecrets returns the secrets the jobs of the orchestrations
+// run with, by orchestration: the tokens of a burst of jobs are read in one
+// look-up. The token of an orchestration that has none yet is created.
+func (t *Service) OrchestrationSecrets(ctx context.Context, orchestrations []string) (map[string]string, error) {
+	tokens, err := t.Store.OrchestrationTokens(ctx, orchestrations)
+	if err != nil {
+		return nil, err
 	}
-	return t.orchestrationSecret(tok), nil
+	secrets := make(map[string]string, len(orchestrations))
+	for _, name := range orchestrations {
+		tok, ok := tokens[name]
+		if !ok {
+			if tok, err = t.rotate(ctx, name); err != nil {
+				return nil, err
+			}
+			tokens[name] = tok
+		}
+		secrets[name] = t.orchestrationSecret(tok)
+	}
+	return secrets, nil
 }
 
 // EnsureOrchestrationTokens creates the token of every orchestration that

@@ -143,12 +143,12 @@ func (g *globals) newExecutorWith(st state.Store, src reconciler.Source, logger 
 	if err != nil {
 		logger.Error("orchestration tokens are unavailable; tasks run without BATON_TOKEN", "error", err)
 	}
-	var token func(ctx context.Context, orchestration string) (string, error)
+	var secrets func(ctx context.Context, orchestrations []string) (map[string]string, error)
 	if tokens != nil {
-		token = tokens.OrchestrationSecret
+		secrets = tokens.OrchestrationSecrets
 	}
 	return executor.New(executor.Config{
-		Token:           token,
+		Tokens:          secrets,
 		APIURL:          g.apiURL,
 		Store:           st,
 		Clock:           clock.Real(),

@@ -117,7 +117,7 @@ func newRig(t *testing.T) *rig {
 	r := &rig{t: t, dir: dir, gate: gate, store: store, tokens: tokens}
 	r.exec = executor.New(executor.Config{
 		Store: store, JobsDir: filepath.Join(dir, "jobs"),
-		Token: tokens.OrchestrationSecret, MaxParallel: 4, KillGrace: time.Second,
+		Tokens: tokens.OrchestrationSecrets, MaxParallel: 4, KillGrace: time.Second,
 	})
 	r.ui, err = New(Config{Store: store, Executor: r.exec, Tokens: tokens, PollInterval: 100 * time.Millisecond})
 	if err != nil {

@@ -110,6 +110,27 @@ func (s *Store) OrchestrationToken(ctx context.Context, orchestration string) (s
 	return t, true, nil
 }
 
+// OrchestrationTokens are the current tokens of the named orchestrations,
+// in one query.
+func (s *Store) OrchestrationTokens(ctx context.Context, orchestrations []string) (map[string]state.Token, error) {
+	out := make(map[string]state.Token, len(orchestrations))
+	if len(orchestrations) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, "SELECT "+tokenColumns+" FROM tokens WHERE expires_at IS NULL AND orchestration = ANY($1)", orchestrations)
+	if err != nil {
+		return nil, fmt.Errorf("read orchestration tokens: %w", err)
+	}
+	tokens, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (state.Token, error) { return scanToken(r) })
+	if err != nil {
+		return nil, fmt.Errorf("read orchestration tokens: %w", err)
+	}
+	for _, t := range tokens {
+		out[t.Orchestration] = t
+	}
+	return out, nil
+}
+
 // RotateOrchestrationToken supersedes the current token of an
 // orchestration (if any) and stores next, in one transaction.
 func (s *Store) RotateOrchestrationToken(ctx context.Context, next state.Token, hash string, at time.Time) error {

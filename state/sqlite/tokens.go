@@ -109,6 +109,37 @@ func (s *Store) OrchestrationToken(ctx context.Context, orchestration string) (s
 	return t, true, nil
 }
 
+// OrchestrationTokens are the current tokens of the named orchestrations.
+// The names go in as one JSON array, so that any number of them is one
+// statement.
+func (s *Store) OrchestrationTokens(ctx context.Context, orchestrations []string) (map[string]state.Token, error) {
+	out := make(map[string]state.Token, len(orchestrations))
+	if len(orchestrations) == 0 {
+		return out, nil
+	}
+	names, err := json.Marshal(orchestrations)
+	if err != nil {
+		return nil, fmt.Errorf("read orchestration tokens: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, "SELECT "+tokenColumns+` FROM tokens WHERE expires_at IS NULL
+		AND orchestration IN (SELECT value FROM json_each(?))`, string(names))
+	if err != nil {
+		return nil, fmt.Errorf("read orchestration tokens: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read orchestration tokens: %w", err)
+		}
+		out[t.Orchestration] = t
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read orchestration tokens: %w", err)
+	}
+	return out, nil
+}
+
 // RotateOrchestrationToken supersedes the current token of an
 // orchestration (if any) and stores next, in one transaction.
 func (s *Store) RotateOrchestrationToken(ctx context.Context, next state.Token, hash string, at time.Time) error {

@@ -45,6 +45,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"TokensAreStoredByHashAndRevokedNotDeleted", testTokensAreStoredByHashAndRevokedNotDeleted},
 		{"OrchestrationTokensAreAddedOnlyWhereMissing", testOrchestrationTokensAreAddedOnlyWhereMissing},
 		{"OrchestrationTokenRotationKeepsTheOldOneForRunningJobs", testOrchestrationTokenRotationKeepsTheOldOneForRunningJobs},
+		{"OrchestrationTokensAreEachOrchestrationsCurrentOne", testOrchestrationTokensAreEachOrchestrationsCurrentOne},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -118,5 +119,40 @@ func testOrchestrationTokensAreAddedOnlyWhereMissing(t *testing.T, s state.Store
 	}
 	if cur, _, _ := s.OrchestrationToken(ctx, "b"); cur.ID != "b1" {
 		t.Errorf("second add replaced the token of b: %+v", cur)
+	}
+}
+
+func testOrchestrationTokensAreEachOrchestrationsCurrentOne(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+	for _, tok := range []state.Token{
+		{ID: "a1", Orchestration: "a", CreatedAt: t0},
+		{ID: "b1", Orchestration: "b", CreatedAt: t0},
+		{ID: "b2", Orchestration: "b", CreatedAt: t0.Add(time.Hour)}, // supersedes b1
+		{ID: "c1", Orchestration: "c", CreatedAt: t0},
+	} {
+		if err := s.RotateOrchestrationToken(ctx, tok, "h"+tok.ID, tok.CreatedAt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CreateToken(ctx, state.Token{ID: "person", Orchestrations: []string{"a"}, Scopes: []string{"jobs:read"}, CreatedAt: t0}, "hperson"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.OrchestrationTokens(ctx, []string{"a", "b", "missing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for name, tok := range got {
+		ids[name] = tok.ID
+		if tok.Orchestration != name {
+			t.Errorf("token %s under %q is of orchestration %q", tok.ID, name, tok.Orchestration)
+		}
+	}
+	if want := map[string]string{"a": "a1", "b": "b2"}; !maps.Equal(ids, want) {
+		t.Errorf("OrchestrationTokens(a, b, missing) = %v, want %v (each one's current token, none for an orchestration without one, c not asked for)", ids, want)
+	}
+	if got, err := s.OrchestrationTokens(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("OrchestrationTokens() = %v, %v; want none", got, err)
 	}
 }
