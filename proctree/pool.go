@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // A task's cgroup outlives the task: once empty, it is kept for the next
@@ -52,12 +54,8 @@ func (s slot) populated() bool {
 		if err != nil {
 			return true
 		}
-		for _, line := range strings.Split(string(buf[:n]), "\n") {
-			if v, ok := strings.CutPrefix(line, "populated "); ok {
-				return v != "0"
-			}
-		}
-		return true
+		i := bytes.Index(buf[:n], []byte("populated "))
+		return i < 0 || i+10 >= n || buf[i+10] != '0'
 	}
 }
 
@@ -160,7 +158,8 @@ func newSlot(base, group, key string, n int) (slot, bool) {
 // mark records the job s runs; a hierarchy that refuses it keeps no
 // cgroups from then on.
 func mark(s slot, key string) bool {
-	if err := syscall.Setxattr(s.dir, jobAttr, []byte(key), 0); err != nil {
+	// Through the descriptor: by path, half the cost is the lookup.
+	if err := unix.Fsetxattr(s.fd, jobAttr, []byte(key), 0); err != nil {
 		pool.Lock()
 		pool.noAttr = true
 		pool.Unlock()
@@ -173,7 +172,7 @@ func mark(s slot, key string) bool {
 // giveBack keeps an emptied cgroup for the next task of group while an
 // executor of the group runs, else removes it.
 func giveBack(group string, s slot) {
-	if syscall.Removexattr(s.dir, jobAttr) != nil {
+	if unix.Fremovexattr(s.fd, jobAttr) != nil {
 		dropSlot(s)
 		return
 	}

@@ -369,3 +369,25 @@ func TestACrashLeavesCgroupsThatTheNextStartAndRecoveryRemove(t *testing.T) {
 		t.Errorf("cgroups %v are left after the recovery", got)
 	}
 }
+
+// BenchmarkCgroupOfATask is what a task's cgroup costs baton, without the
+// process: kept (taken from the group's idle ones, given back empty), or
+// made and removed for the task as where no executor of the group runs.
+func BenchmarkCgroupOfATask(b *testing.B) {
+	if !KeepsCgroups() {
+		b.Skip("no writable cgroup v2 hierarchy that takes extended attributes here")
+	}
+	b.Run("kept", func(b *testing.B) {
+		group := testGroup + "-bench-kept"
+		defer Keep(group)()
+		for i := 0; b.Loop(); i++ {
+			Prepare(group, "job-"+strconv.Itoa(i), "", false).Close()
+		}
+	})
+	b.Run("made", func(b *testing.B) {
+		group := testGroup + "-bench-made"
+		for i := 0; b.Loop(); i++ {
+			Prepare(group, "job-"+strconv.Itoa(i), "", false).Close()
+		}
+	})
+}
