@@ -245,7 +245,7 @@ func (d *decoder) configuration(b *hclsyntax.Block) *spec.Configuration {
 		c.Timeout = d.duration(a)
 	}
 	if a := attrs["parameters"]; a != nil {
-		c.Parameters = d.parameters(a)
+		c.Parameters = d.lateParameters(a, lateParams{conf: c})
 	}
 	if a := attrs["inputs"]; a != nil {
 		c.Inputs = d.strings(a)
@@ -334,7 +334,7 @@ func (d *decoder) orchestration(b *hclsyntax.Block) *spec.Orchestration {
 		case "notify":
 			o.Notify = append(o.Notify, d.notify(blk))
 		case "phase":
-			o.Phases = append(o.Phases, d.phase(blk))
+			o.Phases = append(o.Phases, d.phase(blk, o, len(o.Phases)))
 		}
 	}
 	return o
@@ -394,17 +394,19 @@ func (d *decoder) notify(b *hclsyntax.Block) spec.Notify {
 	return n
 }
 
-func (d *decoder) phase(b *hclsyntax.Block) spec.Phase {
+// phase decodes phase number index of orchestration o.
+func (d *decoder) phase(b *hclsyntax.Block, o *spec.Orchestration, index int) spec.Phase {
 	ph := spec.Phase{Name: b.Labels[0]}
 	ph.Pos = d.start(b)
 	_, blocks := d.content("phase", fmt.Sprintf("phase %q", ph.Name), b.Body)
 	for _, blk := range blocks {
-		ph.Tasks = append(ph.Tasks, d.task(blk))
+		ph.Tasks = append(ph.Tasks, d.task(blk, lateParams{orch: o, phase: index, task: len(ph.Tasks)}))
 	}
 	return ph
 }
 
-func (d *decoder) task(b *hclsyntax.Block) spec.Task {
+// task decodes a task; at says where it will be, for its parameters.
+func (d *decoder) task(b *hclsyntax.Block, at lateParams) spec.Task {
 	t := spec.Task{Name: b.Labels[0], Enabled: true}
 	t.Pos = d.start(b)
 	attrs, _ := d.content("task", fmt.Sprintf("task %q", t.Name), b.Body)
@@ -424,7 +426,7 @@ func (d *decoder) task(b *hclsyntax.Block) spec.Task {
 		t.ContinueOnFailure = d.bool(a)
 	}
 	if a := attrs["parameters"]; a != nil {
-		t.Parameters = d.parameters(a)
+		t.Parameters = d.lateParameters(a, at)
 	}
 	return t
 }

@@ -1,8 +1,6 @@
 package hcl
 
 import (
-	"encoding/json"
-
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -59,84 +57,6 @@ func literalStrings(e hclsyntax.Expression) ([]string, bool) {
 		out = append(out, s)
 	}
 	return out, true
-}
-
-// literalObject is what toGo makes of an object of literals.
-func literalObject(e hclsyntax.Expression) (map[string]any, bool) {
-	o, ok := e.(*hclsyntax.ObjectConsExpr)
-	if !ok {
-		return nil, false
-	}
-	out := make(map[string]any, len(o.Items))
-	for _, item := range o.Items {
-		k, ok := literalKey(item.KeyExpr)
-		if !ok || k == "$env" {
-			// An object of one "$env" key is what env() returns: the
-			// evaluation tells the two apart.
-			return nil, false
-		}
-		v, ok := literalAny(item.ValueExpr)
-		if !ok {
-			return nil, false
-		}
-		out[k] = v // a repeated key: the last one wins, as in the evaluation
-	}
-	return out, true
-}
-
-// literalKey is an object key written as a bare name or a quoted string.
-func literalKey(e hclsyntax.Expression) (string, bool) {
-	k, ok := e.(*hclsyntax.ObjectConsKeyExpr)
-	if !ok || k.ForceNonLiteral {
-		return "", false
-	}
-	switch w := k.Wrapped.(type) {
-	case *hclsyntax.ScopeTraversalExpr:
-		if len(w.Traversal) != 1 {
-			return "", false // a.b is an error the evaluation reports
-		}
-		return w.Traversal.RootName(), true
-	case *hclsyntax.TemplateExpr:
-		return literalString(w)
-	}
-	return "", false
-}
-
-// literalAny is what toGo makes of a literal value.
-func literalAny(e hclsyntax.Expression) (any, bool) {
-	switch x := e.(type) {
-	case *hclsyntax.TemplateExpr:
-		return literalString(x)
-	case *hclsyntax.ObjectConsExpr:
-		return literalObject(x)
-	case *hclsyntax.TupleConsExpr:
-		out := make([]any, 0, len(x.Exprs))
-		for _, el := range x.Exprs {
-			v, ok := literalAny(el)
-			if !ok {
-				return nil, false
-			}
-			out = append(out, v)
-		}
-		return out, true
-	case *hclsyntax.LiteralValueExpr:
-		v := x.Val
-		if !v.IsKnown() {
-			return nil, false
-		}
-		if v.IsNull() {
-			return nil, true
-		}
-		switch v.Type() {
-		case cty.Bool:
-			return v.True(), true
-		case cty.Number:
-			return json.Number(numberText(v.AsBigFloat())), true
-		case cty.String:
-			return v.AsString(), true
-		}
-	}
-	return nil, false
 }
 
 func knownNotNull(v cty.Value) bool { return v.IsKnown() && !v.IsNull() }

@@ -1,6 +1,7 @@
 package hcl
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 
@@ -111,8 +112,20 @@ func TestLiteralFastPathMatchesEvaluation(t *testing.T) {
 		"string":  func(e hclsyntax.Expression) (any, bool) { return literalString(e) },
 		"bool":    func(e hclsyntax.Expression) (any, bool) { return literalBool(e) },
 		"strings": func(e hclsyntax.Expression) (any, bool) { return literalStrings(e) },
-		"object":  func(e hclsyntax.Expression) (any, bool) { return literalObject(e) },
-		"any":     literalAny,
+		"object": func(e hclsyntax.Expression) (any, bool) {
+			tape, ok := literalTape(e)
+			if !ok {
+				return nil, false
+			}
+			return readTape(tape).(map[string]any), true
+		},
+		"any": func(e hclsyntax.Expression) (any, bool) {
+			tape, ok := appendLiteral(nil, e)
+			if !ok {
+				return nil, false
+			}
+			return readTape(tape), true
+		},
 	}
 	for _, c := range literalCases {
 		e := literalExpr(t, c.src)
@@ -134,6 +147,76 @@ func TestLiteralFastPathMatchesEvaluation(t *testing.T) {
 		}
 		if anyOK != c.literal {
 			t.Errorf("%s: read by the fast path = %v, want %v", c.src, anyOK, c.literal)
+		}
+	}
+}
+
+// TestParametersLandOnTheirObjects: parameters read from tapes after the
+// parse go to their own configuration and task, next to parameters that
+// were evaluated (env()) and objects without any.
+func TestParametersLandOnTheirObjects(t *testing.T) {
+	src := `
+configuration "a" {
+  command    = ["true"]
+  parameters = { n = 1, nested = { list = [1, "x", null] } }
+}
+configuration "b" { command = ["true"] }
+configuration "c" {
+  command    = ["true"]
+  parameters = { key = env("KEY"), n = 3 }
+}
+orchestration "o" {
+  phase "p0" {
+    task "t0" {
+      configuration = "a"
+      parameters    = { shard = 0 }
+    }
+    task "t1" { configuration = "b" }
+    task "t2" {
+      configuration = "a"
+      parameters    = {}
+    }
+  }
+  phase "p1" {
+    task "t3" {
+      configuration = "c"
+      parameters    = { shard = 3, secret = env("S") }
+    }
+    task "t4" {
+      configuration = "a"
+      parameters    = { shard = 4 }
+    }
+  }
+}
+`
+	s, diags := Parse([]File{{Name: "p.hcl", Src: []byte(src)}})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	n := func(v string) any { return json.Number(v) }
+	env := func(name string) any { return map[string]any{"$env": name} }
+	wantConf := map[string]map[string]any{
+		"a": {"n": n("1"), "nested": map[string]any{"list": []any{n("1"), "x", nil}}},
+		"b": nil,
+		"c": {"key": env("KEY"), "n": n("3")},
+	}
+	for _, c := range s.Configurations {
+		if !reflect.DeepEqual(c.Parameters, wantConf[c.Name]) {
+			t.Errorf("configuration %s: parameters %#v, want %#v", c.Name, c.Parameters, wantConf[c.Name])
+		}
+	}
+	wantTask := map[string]map[string]any{
+		"t0": {"shard": n("0")},
+		"t1": nil,
+		"t2": {},
+		"t3": {"shard": n("3"), "secret": env("S")},
+		"t4": {"shard": n("4")},
+	}
+	for _, ph := range s.Orchestrations[0].Phases {
+		for _, task := range ph.Tasks {
+			if !reflect.DeepEqual(task.Parameters, wantTask[task.Name]) {
+				t.Errorf("task %s: parameters %#v, want %#v", task.Name, task.Parameters, wantTask[task.Name])
+			}
 		}
 	}
 }

@@ -48,6 +48,7 @@ func Parse(files []File) (*spec.Spec, Diagnostics) {
 	restoreGC := relaxGC(size)
 	parsed := parseFiles(files)
 	restoreGC()
+	fillParameters(parsed)
 	syntaxOK := true
 	for i, fp := range parsed {
 		p.srcs[files[i].Name] = files[i].Src
@@ -81,6 +82,17 @@ func parseFiles(files []File) []*parser {
 	out := make([]*parser, len(files))
 	parallel.Each(len(files), func(i int) { out[i] = parseOne(files[i]) })
 	return out
+}
+
+// fillParameters turns the parameters written to tapes during the parse
+// into their maps, on all CPUs.
+func fillParameters(parsed []*parser) {
+	parallel.Each(len(parsed), func(i int) {
+		for j := range parsed[i].late {
+			parsed[i].late[j].fill()
+		}
+		parsed[i].late = nil
+	})
 }
 
 // parseOne parses and decodes one file into a parser of its own. A file
@@ -250,6 +262,9 @@ type parser struct {
 	projectDiags [2]int
 	// duplicates indexes the diagnostics about further project blocks.
 	duplicates []int
+	// late holds the parameters of the file's objects that are still on
+	// tapes (fillParameters).
+	late []lateParams
 }
 
 func (p *parser) parseFile(f File) (*hclsyntax.Body, bool) {

@@ -168,12 +168,20 @@ func (d *decoder) duration(a *hclsyntax.Attribute) spec.Duration {
 	return dur
 }
 
+// lateParameters reads parameters into at: an object of literals is only
+// written to a tape now, and becomes its map once every file is parsed.
+func (d *decoder) lateParameters(a *hclsyntax.Attribute, at lateParams) map[string]any {
+	if tape, ok := literalTape(a.Expr); ok {
+		at.tape = tape
+		d.p.late = append(d.p.late, at)
+		return nil
+	}
+	return d.parameters(a)
+}
+
 // parameters reads an object of arbitrary JSON values; env() calls inside
 // stay references.
 func (d *decoder) parameters(a *hclsyntax.Attribute) map[string]any {
-	if m, ok := literalObject(a.Expr); ok {
-		return m
-	}
 	v, ok := d.eval(a)
 	if !ok {
 		return nil
