@@ -27,8 +27,9 @@ import (
 // jobAttr holds the key of the job a kept cgroup runs; none while idle.
 const jobAttr = "user.baton.job"
 
-// maxIdle bounds the empty cgroups kept per group.
-const maxIdle = 16
+// maxIdle bounds the empty cgroups kept per group. A group keeps as many
+// as it ran tasks at the same time, up to this many.
+const maxIdle = 64
 
 // slotInfix separates a group from the owner of its kept cgroups.
 const slotInfix = "-slot-"

@@ -108,6 +108,24 @@ func TestACgroupItsTaskLeftEmptyRunsTheNextTask(t *testing.T) {
 	runsAlone(t, second)
 }
 
+// TestACgroupRunsTaskAfterTaskForAsLongAsTheExecutorRuns: the job of a
+// kept cgroup is set and cleared for every task; the hierarchy's limits on
+// extended attributes (128 a cgroup) never stop a cgroup being kept.
+func TestACgroupRunsTaskAfterTaskForAsLongAsTheExecutorRuns(t *testing.T) {
+	group := keptGroup(t, "-long")
+	var dir string
+	for i := range 300 {
+		tree := Prepare(group, "job-"+strconv.Itoa(i), "", false)
+		if i == 0 {
+			dir = tree.cgroup
+		}
+		if !tree.kept || tree.cgroup != dir {
+			t.Fatalf("task %d got cgroup %s (kept %v), want the kept %s", i, tree.cgroup, tree.kept, dir)
+		}
+		tree.Close()
+	}
+}
+
 // TestALeftoverOfATaskNeverSurvivesIntoTheNextTaskOfItsCgroup: a process
 // a task left behind (in a session of its own, without the environment)
 // is killed when the task ends, and the next task of the group runs alone
