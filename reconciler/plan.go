@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/baton-dev/baton/finding"
+	"github.com/baton-dev/baton/internal/parallel"
 	"github.com/baton-dev/baton/schedule"
 	"github.com/baton-dev/baton/spec"
 )
@@ -85,14 +86,16 @@ func newPlan(before, after []spec.Object, now time.Time) ([]Change, error) {
 		return nil, err
 	}
 	beforeZone, afterZone := projectZone(before), projectZone(after)
-	for i := range changes {
+	// Each change has objects of its own: their previews (a cron parse and
+	// a walk to the next fires, per schedule) are made on all CPUs.
+	parallel.Each(len(changes), func(i int) {
 		c := &changes[i]
 		if c.Kind != spec.KindOrchestration {
-			continue
+			return
 		}
 		b, a := orchestrationOf(c.before), orchestrationOf(c.after)
 		c.Schedules = scheduleChanges(b, a, beforeZone, afterZone, now)
-	}
+	})
 	// A change of the project's zone moves every schedule that relies on it.
 	if beforeZone != afterZone {
 		for _, o := range after {

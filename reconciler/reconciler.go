@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/baton-dev/baton/clock"
+	"github.com/baton-dev/baton/finding"
 	"github.com/baton-dev/baton/hcl"
 	"github.com/baton-dev/baton/redact"
 	"github.com/baton-dev/baton/spec"
@@ -238,6 +240,11 @@ func (r *Reconciler) fetch(ctx context.Context) (Snapshot, error) {
 	return snap, nil
 }
 
+type reviewResult struct {
+	lints finding.List
+	err   error
+}
+
 func (r *Reconciler) planSnapshot(ctx context.Context, snap Snapshot, before []spec.Object) (*Plan, error) {
 	plan := &Plan{FormatVersion: PlanFormatVersion, Source: redact.URL(r.Source.String()), Revision: snap.Revision}
 	desired, diags := hcl.Parse(snap.Files)
@@ -248,16 +255,26 @@ func (r *Reconciler) planSnapshot(ctx context.Context, snap Snapshot, before []s
 	if diags.HasErrors() {
 		return plan, ErrInvalidRevision
 	}
+	// The review checks only read the spec: they run on another CPU while
+	// it is encoded and compared. They get their own copy of before, whose
+	// objects newPlan fills in as it decodes them.
+	reviewed := make(chan reviewResult, 1)
+	go func(before []spec.Object) {
+		lints, err := r.review(ctx, desired, before)
+		reviewed <- reviewResult{lints, err}
+	}(slices.Clone(before))
 	objs, err := desired.Objects()
 	if err != nil {
+		<-reviewed
 		return plan, fmt.Errorf("encode revision %s: %w", ShortRef(snap.Revision.Ref), err)
 	}
 	plan.objects = objs
 	plan.Changes, err = newPlan(before, objs, r.Clock.Now())
+	rv := <-reviewed
 	if err != nil {
 		return plan, err
 	}
-	lints, err := r.review(ctx, desired, before)
+	lints, err := rv.lints, rv.err
 	if err != nil {
 		return plan, err
 	}
