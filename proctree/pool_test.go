@@ -293,19 +293,18 @@ func TestIdleCgroupsOfADeadProcessAreRemovedByTheNextKeep(t *testing.T) {
 const crashHelperEnv = "PROCTREE_CRASH_HELPER"
 
 // TestCrashHelper is not a test: run with crashHelperEnv set to a group,
-// it keeps that group's cgroups, runs job-1 to its end, starts job-2
-// (which leaves a process in a session of its own) and job-3 (which runs
-// on), prints their cgroups and the pids of job-2's leftover and job-3's
-// process, and waits to be killed.
+// it keeps that group's cgroups; job-1 runs to its end; job-2 takes its
+// cgroup and leaves a process in a session of its own (the crash comes
+// before its tree is closed); job-3 runs on; job-4 runs to its end. It
+// prints the cgroups of jobs 2, 3 and 4 and the pids of job-2's leftover
+// and job-3's process, and waits to be killed.
 func TestCrashHelper(t *testing.T) {
 	group := os.Getenv(crashHelperEnv)
 	if group == "" {
 		t.Skip("a helper process of another test")
 	}
 	Keep(group)
-	one := Prepare(group, "job-1", "", false)
-	runIn(t, one, "exit 0")
-	// job-2 ends, but the crash comes before its tree is closed.
+	runIn(t, Prepare(group, "job-1", "", false), "exit 0")
 	two := Prepare(group, "job-2", "", false)
 	sh := exec.Command("sh", "-c", `env -i setsid sleep 322 >/dev/null & echo $!`)
 	sh.SysProcAttr = two.Attr()
@@ -319,15 +318,19 @@ func TestCrashHelper(t *testing.T) {
 	}
 	three := Prepare(group, "job-3", "", false)
 	cmd := startSleep(t, three, "323")
-	fmt.Printf("cgroups %s %s %s\npids %s %d\n", one.slot.dir, two.slot.dir, three.slot.dir, strings.TrimSpace(out.String()), cmd.Process.Pid)
+	four := Prepare(group, "job-4", "", false)
+	dir4 := four.cgroup
+	runIn(t, four, "exit 0")
+	fmt.Printf("cgroups %s %s %s\npids %s %d\n", two.cgroup, three.cgroup, dir4, strings.TrimSpace(out.String()), cmd.Process.Pid)
 	select {}
 }
 
 // TestACrashLeavesCgroupsThatTheNextStartAndRecoveryRemove: an executor
-// killed with SIGKILL leaves an idle cgroup, the cgroup of a task it ran
-// (whose process the kernel killed with it) and one that holds what a
-// task left behind. The next Keep removes the empty ones; the recovery of
-// the lost job kills its leftover and removes its cgroup.
+// killed with SIGKILL leaves a cgroup that holds what a task left behind,
+// the cgroup of a task it ran (whose process the kernel killed with it)
+// and an idle one. The next Keep removes the empty ones; the recovery of
+// the lost job kills its leftover and removes its cgroup. (Another process
+// that starts an executor meanwhile may remove the empty ones first.)
 func TestACrashLeavesCgroupsThatTheNextStartAndRecoveryRemove(t *testing.T) {
 	group := testGroup + "-crash"
 	needKeptCgroups(t, group)
@@ -360,21 +363,21 @@ func TestACrashLeavesCgroupsThatTheNextStartAndRecoveryRemove(t *testing.T) {
 		_ = helper.Wait()
 		t.Fatalf("the helper printed cgroups %v and pids %v", dirs, pids)
 	}
+	if len(slices.Compact(slices.Sorted(slices.Values(dirs)))) != 3 {
+		t.Fatalf("the helper's tasks ran in cgroups %v, want three", dirs)
+	}
 	leftover, running := pids[0], pids[1]
 	if err := helper.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	_ = helper.Wait()
-	waitfor.Cond(t, "the kernel to kill the task of the killed executor", func() bool { return !alive(running) })
-	for _, d := range dirs {
-		if _, err := os.Stat(d); err != nil {
-			t.Fatalf("cgroup %s is gone before any recovery: %v", d, err)
-		}
-	}
+	waitfor.Cond(t, "the kernel to kill the task of the killed executor", func() bool {
+		b, err := os.ReadFile(dirs[1] + "/cgroup.events")
+		return (err != nil || strings.Contains(string(b), "populated 0\n")) && !alive(running)
+	})
 	Keep(group)()
-	got := Cgroups(group)
-	if !slices.Equal(got, dirs[1:2]) {
-		t.Errorf("after the next start: cgroups %v, want only %s, which holds a leftover", got, dirs[1])
+	if got := Cgroups(group); !slices.Equal(got, dirs[:1]) {
+		t.Errorf("after the next start: cgroups %v, want only %s, which holds a leftover", got, dirs[0])
 	}
 	if !alive(leftover) {
 		t.Fatalf("the leftover %d of job-2 is gone before its recovery", leftover)
