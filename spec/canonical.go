@@ -88,10 +88,13 @@ func encodeAll(objs []Object) error {
 	errs := make([]error, len(objs))
 	parallel.Each(len(objs), func(i int) {
 		o := &objs[i]
-		b, err := CanonicalJSON(o.Value)
-		if err != nil {
-			errs[i] = fmt.Errorf("encode %s %q: %w", o.Kind, o.Name, err)
-			return
+		b, ok := encodeFast(o.Value)
+		if !ok {
+			var err error
+			if b, err = CanonicalJSON(o.Value); err != nil {
+				errs[i] = fmt.Errorf("encode %s %q: %w", o.Kind, o.Name, err)
+				return
+			}
 		}
 		sum := sha256.Sum256(b)
 		o.JSON, o.Hash = b, hex.EncodeToString(sum[:])
