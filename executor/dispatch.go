@@ -103,6 +103,8 @@ type dispatcher struct {
 	slotReasonProcs int
 	// round holds the tasks to prepare once the round is decided.
 	round []toPrepare
+	// creating holds the new jobs to store with the round.
+	creating []*creation
 	// observed holds the batch's transitions for the Observer.
 	observed []observed
 	// cl is set when tasks run on the nodes of a cluster.
@@ -155,12 +157,10 @@ func (d *dispatcher) update(_ context.Context, j *state.Job, u state.JobUpdate) 
 // waited for them.
 func (d *dispatcher) flush(ctx context.Context) error {
 	d.prepareRound()
-	if len(d.batch) > 0 {
+	if len(d.batch) > 0 || len(d.creating) > 0 {
 		// Until they are stored, the outcomes stay in the batch and no
 		// process that depends on them starts.
-		if err := d.e.storeRetrying(d.stop, "record job transitions", func(ctx context.Context) error {
-			return d.e.store.UpdateJobs(ctx, d.batch)
-		}); err != nil {
+		if err := d.storeRound(); err != nil {
 			return err
 		}
 		tables := false
@@ -217,6 +217,9 @@ func (d *dispatcher) loop(ctx context.Context, wake <-chan struct{}, opts RunOpt
 		nodesC, results, stop = d.watchCluster(dbctx)
 		defer stop()
 	}
+	newJobs, closeCreations := d.e.acceptCreations()
+	defer closeCreations()
+	defer d.created(errors.New("the executor stopped before it stored them"))
 	for {
 		err := d.schedule(dbctx)
 		if err == nil && afterSchedule != nil {
@@ -252,6 +255,8 @@ func (d *dispatcher) loop(ctx context.Context, wake <-chan struct{}, opts RunOpt
 				d.abort()
 				return d.ended, err
 			}
+		case c := <-newJobs:
+			err = d.create(dbctx, c)
 		case <-wake:
 			d.reload(dbctx)
 		case <-nodesC:

@@ -74,6 +74,8 @@ type Executor struct {
 	active atomic.Bool
 	// fault is set while writes to the state fail (see StateWritable).
 	fault atomic.Pointer[stateFault]
+	// creations, while the dispatcher runs here, takes new jobs into it.
+	creations atomic.Pointer[creations]
 	// starts are the task starts in flight.
 	starts *startsInFlight
 	// spares are data dirs made ahead for the tasks due next.

@@ -149,9 +149,10 @@ type submission struct {
 	fires []state.ScheduleFire
 }
 
-// submitMany records jobs in one transaction and wakes the dispatcher once
-// for all; a request that cannot become a job gets its own error and does
-// not hold back the others.
+// submitMany records jobs in one transaction, through the dispatcher of
+// this process when it runs, else waking the executor once for all; a
+// request that cannot become a job gets its own error and does not hold
+// back the others.
 func (e *Executor) submitMany(ctx context.Context, subs []submission) ([]state.Job, []error) {
 	errs := make([]error, len(subs))
 	jobs := make([]state.Job, len(subs))
@@ -177,7 +178,7 @@ func (e *Executor) submitMany(ctx context.Context, subs []submission) ([]state.J
 	if len(sets) == 0 {
 		return jobs, errs
 	}
-	created, err := e.store.CreateJobs(ctx, sets)
+	created, taken, err := e.record(ctx, s, sets)
 	if err != nil {
 		for _, i := range index {
 			errs[i] = fmt.Errorf("record job of %s: %w", subs[i].req.Orchestration, err)
@@ -186,7 +187,9 @@ func (e *Executor) submitMany(ctx context.Context, subs []submission) ([]state.J
 	}
 	for k, i := range index {
 		jobs[i] = created[k]
-		e.notify(ctx, event{kind: evSubmitted, jobID: created[k].ID, job: created[k]})
+		if !taken {
+			e.notify(ctx, event{kind: evSubmitted, jobID: created[k].ID, job: created[k]})
+		}
 	}
 	return jobs, errs
 }

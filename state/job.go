@@ -1,10 +1,12 @@
 package state
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -104,6 +106,9 @@ type Job struct {
 
 // NewJob is a job to record.
 type NewJob struct {
+	// ID is zero (the store gives the job an id) or one of the ids
+	// ReserveJobIDs set aside for it.
+	ID            JobID
 	Kind          JobKind
 	ParentTaskID  JobID
 	Orchestration string
@@ -131,6 +136,35 @@ type NewJobSet struct {
 	Orchestration NewJob
 	Tasks         []NewJob
 	Fires         []ScheduleFire
+}
+
+// Stored is the job of the set as reading it back gives it, once recorded
+// with its ids (the ids of the NewJobs): the tasks in phase and task order.
+// Times come back in UTC with nanoseconds, a missing spec as {}.
+func (s NewJobSet) Stored() Job {
+	j := s.Orchestration.stored(0)
+	for _, t := range s.Tasks {
+		j.Tasks = append(j.Tasks, t.stored(j.ID))
+	}
+	slices.SortStableFunc(j.Tasks, func(a, b Job) int {
+		return cmp.Or(cmp.Compare(a.PhaseIndex, b.PhaseIndex), cmp.Compare(a.TaskIndex, b.TaskIndex))
+	})
+	return j
+}
+
+func (n NewJob) stored(parent JobID) Job {
+	spec := n.Spec
+	if len(spec) == 0 {
+		spec = json.RawMessage("{}")
+	}
+	var created time.Time
+	if !n.CreatedAt.IsZero() {
+		created = time.Unix(0, n.CreatedAt.UnixNano()).UTC()
+	}
+	return Job{ID: n.ID, Kind: n.Kind, ParentID: parent, ParentTaskID: n.ParentTaskID, Orchestration: n.Orchestration,
+		Phase: n.Phase, PhaseIndex: n.PhaseIndex, Task: n.Task, TaskIndex: n.TaskIndex, Configuration: n.Configuration,
+		SerialKey: n.SerialKey, Status: n.Status, Trigger: n.Trigger, TriggeredBy: n.TriggeredBy, NotifyTo: n.NotifyTo,
+		Revision: n.Revision, RetryOf: n.RetryOf, CreatedAt: created, Message: n.Message, Spec: spec, Selected: n.Selected}
 }
 
 // JobFilter selects jobs for ListJobs.
@@ -202,6 +236,15 @@ type JobStore interface {
 	UpdateJob(ctx context.Context, id JobID, from []JobStatus, u JobUpdate) error
 	// UpdateJobs applies many transitions in one transaction, all or none.
 	UpdateJobs(ctx context.Context, ts []JobTransition) error
+	// ReserveJobIDs sets n job ids aside, for jobs recorded with
+	// RecordRound: ids no other job gets, each above every id given
+	// before, in increasing order.
+	ReserveJobIDs(ctx context.Context, n int) ([]JobID, error)
+	// RecordRound records new jobs (with their fires, and every job's id
+	// from ReserveJobIDs) and then applies transitions, which may be of
+	// the new jobs, in one transaction, all or none: a job due now is
+	// stored together with its start.
+	RecordRound(ctx context.Context, sets []NewJobSet, ts []JobTransition) error
 	// RequestCancel marks a job and its unfinished tasks for cancelling;
 	// an ended job is ErrJobEnded.
 	RequestCancel(ctx context.Context, id JobID) (Job, error)

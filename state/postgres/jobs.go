@@ -76,44 +76,23 @@ const insertJobSQL = `INSERT INTO jobs (kind, parent_id, parent_task_id, orchest
 	message, spec, selected) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 	RETURNING id`
 
+// insertReservedJobSQL records a job under an id ReserveJobIDs gave.
+const insertReservedJobSQL = `INSERT INTO jobs (kind, parent_id, parent_task_id, orchestration, phase, phase_index, task,
+	task_index, configuration, serial_key, status, trigger, triggered_by, notify_to, revision, retry_of, created_at,
+	message, spec, selected, id) OVERRIDING SYSTEM VALUE
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+	RETURNING id`
+
 // CreateJobs records several jobs in one transaction, all or none.
 func (s *Store) CreateJobs(ctx context.Context, sets []state.NewJobSet) ([]state.Job, error) {
-	ids := make([]state.JobID, len(sets))
 	var jobs []state.Job
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		insert := func(n state.NewJob, parent state.JobID) (state.JobID, error) {
-			spec := string(n.Spec)
-			if spec == "" {
-				spec = "{}"
-			}
-			var id int64
-			err := tx.QueryRow(ctx, insertJobSQL, n.Kind, nullID(parent), nullID(n.ParentTaskID), n.Orchestration, n.Phase, n.PhaseIndex,
-				n.Task, n.TaskIndex, n.Configuration, n.SerialKey, n.Status, n.Trigger, n.TriggeredBy, n.NotifyTo, n.Revision,
-				nullID(n.RetryOf), toDB(n.CreatedAt), n.Message, spec, n.Selected).Scan(&id)
-			if err != nil {
-				return 0, fmt.Errorf("record job of %s: %w", n.Orchestration, err)
-			}
-			return state.JobID(id), nil
-		}
-		for i, set := range sets {
-			for _, f := range set.Fires {
-				if err := recordFire(ctx, tx, f); err != nil {
-					return err
-				}
-			}
-			var err error
-			if ids[i], err = insert(set.Orchestration, 0); err != nil {
-				return err
-			}
-			for _, t := range set.Tasks {
-				if _, err := insert(t, ids[i]); err != nil {
-					return err
-				}
-			}
+		ids, err := insertJobs(ctx, tx, sets)
+		if err != nil {
+			return err
 		}
 		jobs = make([]state.Job, len(ids))
 		for i, id := range ids {
-			var err error
 			if jobs[i], err = s.jobFrom(ctx, tx, id); err != nil {
 				return err
 			}
@@ -124,6 +103,82 @@ func (s *Store) CreateJobs(ctx context.Context, sets []state.NewJobSet) ([]state
 		return nil, err
 	}
 	return jobs, nil
+}
+
+// insertJobs inserts the jobs of sets with their fires and returns the ids
+// of the orchestration jobs.
+func insertJobs(ctx context.Context, tx pgx.Tx, sets []state.NewJobSet) ([]state.JobID, error) {
+	ids := make([]state.JobID, len(sets))
+	insert := func(n state.NewJob, parent state.JobID) (state.JobID, error) {
+		spec := string(n.Spec)
+		if spec == "" {
+			spec = "{}"
+		}
+		query, args := insertJobSQL, []any{n.Kind, nullID(parent), nullID(n.ParentTaskID), n.Orchestration, n.Phase, n.PhaseIndex,
+			n.Task, n.TaskIndex, n.Configuration, n.SerialKey, n.Status, n.Trigger, n.TriggeredBy, n.NotifyTo, n.Revision,
+			nullID(n.RetryOf), toDB(n.CreatedAt), n.Message, spec, n.Selected}
+		if n.ID != 0 {
+			query, args = insertReservedJobSQL, append(args, int64(n.ID))
+		}
+		var id int64
+		if err := tx.QueryRow(ctx, query, args...).Scan(&id); err != nil {
+			return 0, fmt.Errorf("record job of %s: %w", n.Orchestration, err)
+		}
+		return state.JobID(id), nil
+	}
+	for i, set := range sets {
+		for _, f := range set.Fires {
+			if err := recordFire(ctx, tx, f); err != nil {
+				return nil, err
+			}
+		}
+		var err error
+		if ids[i], err = insert(set.Orchestration, 0); err != nil {
+			return nil, err
+		}
+		for _, t := range set.Tasks {
+			if _, err := insert(t, ids[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ids, nil
+}
+
+// ReserveJobIDs takes n values of the jobs' identity sequence.
+func (s *Store) ReserveJobIDs(ctx context.Context, n int) ([]state.JobID, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, "SELECT nextval(pg_get_serial_sequence('jobs', 'id')) FROM generate_series(1, $1) ORDER BY 1", n)
+	if err != nil {
+		return nil, fmt.Errorf("reserve job ids: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("reserve job ids: %w", err)
+	}
+	out := make([]state.JobID, len(ids))
+	for i, id := range ids {
+		out[i] = state.JobID(id)
+	}
+	return out, nil
+}
+
+// RecordRound records the new jobs, then applies the transitions, in one
+// transaction.
+func (s *Store) RecordRound(ctx context.Context, sets []state.NewJobSet, ts []state.JobTransition) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := insertJobs(ctx, tx, sets); err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if err := updateJob(ctx, tx, t.ID, t.From, t.Update); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Job reads a job; an orchestration job comes with its tasks.

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -68,56 +67,11 @@ func (s *Store) CreateJobWithFires(ctx context.Context, orch state.NewJob, tasks
 // what it inserted, as reading them back would give them: a burst of jobs
 // reaches the dispatcher without a second round of queries.
 func (s *Store) CreateJobs(ctx context.Context, sets []state.NewJobSet) ([]state.Job, error) {
-	jobs := make([]state.Job, len(sets))
+	var jobs []state.Job
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO jobs (kind, parent_id, parent_task_id, orchestration, phase, phase_index, task,
-			task_index, configuration, serial_key, status, trigger, triggered_by, notify_to, revision, retry_of, created_at,
-			message, spec, selected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		insert := func(n state.NewJob, parent state.JobID) (state.Job, error) {
-			j := stored(n, parent)
-			res, err := stmt.ExecContext(ctx, n.Kind, nullID(parent), nullID(n.ParentTaskID), n.Orchestration, n.Phase, n.PhaseIndex,
-				n.Task, n.TaskIndex, n.Configuration, n.SerialKey, n.Status, n.Trigger, n.TriggeredBy, n.NotifyTo, n.Revision,
-				nullID(n.RetryOf), toDB(n.CreatedAt), n.Message, string(j.Spec), n.Selected)
-			if err != nil {
-				return j, fmt.Errorf("record job of %s: %w", n.Orchestration, err)
-			}
-			id, err := res.LastInsertId()
-			j.ID = state.JobID(id)
-			return j, err
-		}
-		var fire *sql.Stmt
-		for i, set := range sets {
-			for _, f := range set.Fires {
-				if fire == nil {
-					if fire, err = tx.PrepareContext(ctx, recordFireSQL); err != nil {
-						return fmt.Errorf("record fire of %s: %w", f.Orchestration, err)
-					}
-					defer fire.Close()
-				}
-				if err := recordFireWith(ctx, fire, f); err != nil {
-					return err
-				}
-			}
-			if jobs[i], err = insert(set.Orchestration, 0); err != nil {
-				return err
-			}
-			for _, t := range set.Tasks {
-				tj, err := insert(t, jobs[i].ID)
-				if err != nil {
-					return err
-				}
-				jobs[i].Tasks = append(jobs[i].Tasks, tj)
-			}
-			// Read back, the tasks come in phase and task order.
-			slices.SortStableFunc(jobs[i].Tasks, func(a, b state.Job) int {
-				return cmp.Or(cmp.Compare(a.PhaseIndex, b.PhaseIndex), cmp.Compare(a.TaskIndex, b.TaskIndex))
-			})
-		}
-		return nil
+		var err error
+		jobs, err = insertJobs(ctx, tx, sets, nil)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -125,20 +79,77 @@ func (s *Store) CreateJobs(ctx context.Context, sets []state.NewJobSet) ([]state
 	return jobs, nil
 }
 
-// stored is a new job as reading it back gives it, but for its id.
-func stored(n state.NewJob, parent state.JobID) state.Job {
-	spec := n.Spec
-	if len(spec) == 0 {
-		spec = json.RawMessage("{}")
+const insertJobSQL = `INSERT INTO jobs (id, kind, parent_id, parent_task_id, orchestration, phase, phase_index, task,
+	task_index, configuration, serial_key, status, trigger, triggered_by, notify_to, revision, retry_of, created_at,
+	message, spec, selected, started_at, log_path)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// insertJobs inserts the jobs of sets with their fires. A job with a
+// transition in starts is inserted as the transition leaves it (see
+// foldStarts).
+func insertJobs(ctx context.Context, tx *sql.Tx, sets []state.NewJobSet, starts map[state.JobID]state.JobUpdate) ([]state.Job, error) {
+	jobs := make([]state.Job, len(sets))
+	stmt, err := tx.PrepareContext(ctx, insertJobSQL)
+	if err != nil {
+		return nil, err
 	}
-	var created time.Time
-	if !n.CreatedAt.IsZero() {
-		created = time.Unix(0, n.CreatedAt.UnixNano()).UTC()
+	defer stmt.Close()
+	insert := func(n *state.NewJob, parent state.JobID) error {
+		u, start := starts[n.ID]
+		status, message, started, logPath := n.Status, n.Message, time.Time{}, ""
+		if start {
+			status, started = u.Status, u.StartedAt
+			if u.Message != nil {
+				message = *u.Message
+			}
+			if u.LogPath != nil {
+				logPath = *u.LogPath
+			}
+		}
+		spec := string(n.Spec)
+		if spec == "" {
+			spec = "{}"
+		}
+		res, err := stmt.ExecContext(ctx, nullID(n.ID), n.Kind, nullID(parent), nullID(n.ParentTaskID), n.Orchestration, n.Phase, n.PhaseIndex,
+			n.Task, n.TaskIndex, n.Configuration, n.SerialKey, status, n.Trigger, n.TriggeredBy, n.NotifyTo, n.Revision,
+			nullID(n.RetryOf), toDB(n.CreatedAt), message, spec, n.Selected, toDB(started), logPath)
+		if err != nil {
+			return fmt.Errorf("record job of %s: %w", n.Orchestration, err)
+		}
+		if n.ID == 0 {
+			id, err := res.LastInsertId()
+			if err != nil {
+				return fmt.Errorf("record job of %s: %w", n.Orchestration, err)
+			}
+			n.ID = state.JobID(id)
+		}
+		return nil
 	}
-	return state.Job{Kind: n.Kind, ParentID: parent, ParentTaskID: n.ParentTaskID, Orchestration: n.Orchestration,
-		Phase: n.Phase, PhaseIndex: n.PhaseIndex, Task: n.Task, TaskIndex: n.TaskIndex, Configuration: n.Configuration,
-		SerialKey: n.SerialKey, Status: n.Status, Trigger: n.Trigger, TriggeredBy: n.TriggeredBy, NotifyTo: n.NotifyTo,
-		Revision: n.Revision, RetryOf: n.RetryOf, CreatedAt: created, Message: n.Message, Spec: spec, Selected: n.Selected}
+	var fire *sql.Stmt
+	for i, set := range sets {
+		for _, f := range set.Fires {
+			if fire == nil {
+				if fire, err = tx.PrepareContext(ctx, recordFireSQL); err != nil {
+					return nil, fmt.Errorf("record fire of %s: %w", f.Orchestration, err)
+				}
+				defer fire.Close()
+			}
+			if err := recordFireWith(ctx, fire, f); err != nil {
+				return nil, err
+			}
+		}
+		if err := insert(&set.Orchestration, 0); err != nil {
+			return nil, err
+		}
+		set.Tasks = slices.Clone(set.Tasks)
+		for k := range set.Tasks {
+			if err := insert(&set.Tasks[k], set.Orchestration.ID); err != nil {
+				return nil, err
+			}
+		}
+		jobs[i] = set.Stored()
+	}
+	return jobs, nil
 }
 
 type querier interface {

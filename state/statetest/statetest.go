@@ -28,6 +28,8 @@ func Run(t *testing.T, newDB NewDB) {
 		{"CreateJobsIsAllOrNone", testCreateJobsIsAllOrNone},
 		{"CreateJobsReturnsTheJobsAsStored", testCreateJobsReturnsTheJobsAsStored},
 		{"UpdateJobsIsAllOrNone", testUpdateJobsIsAllOrNone},
+		{"ReservedJobIDsAreNeverGivenAgain", testReservedJobIDsAreNeverGivenAgain},
+		{"RecordRoundStoresJobsWithTheirStartAllOrNone", testRecordRoundStoresJobsWithTheirStartAllOrNone},
 		{"ChildJobIsTheOrchestrationATaskStarted", testChildJobIsTheOrchestrationATaskStarted},
 		{"LastSuccessfulDurationsCountsOnlySuccessfulRuns", testLastSuccessfulDurationsCountsOnlySuccessfulRuns},
 		{"JobJSONShape", testJobJSONShape},
