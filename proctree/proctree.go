@@ -38,8 +38,8 @@ type Tree struct {
 	slot slot
 	// killed is set once cgroup.kill was written. The kernel then kills
 	// every process that later starts in the cgroup through
-	// CLONE_INTO_CGROUP (its count of kills differs from that of the
-	// starting process's cgroup), so such a cgroup is never kept.
+	// CLONE_INTO_CGROUP (so Linux 6.18 does, long after the kill), so
+	// such a cgroup is never kept.
 	killed bool
 }
 
