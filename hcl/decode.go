@@ -232,6 +232,7 @@ func (d *decoder) configuration(b *hclsyntax.Block) *spec.Configuration {
 	c := &spec.Configuration{Name: b.Labels[0]}
 	c.Pos = d.start(b)
 	attrs, _ := d.content("configuration", fmt.Sprintf("configuration %q", c.Name), b.Body)
+	c.Fields = make([]spec.FieldPos, 0, len(attrs))
 	for name, a := range attrs {
 		c.SetField(name, d.field(a))
 	}
@@ -410,6 +411,7 @@ func (d *decoder) task(b *hclsyntax.Block, at lateParams) spec.Task {
 	t := spec.Task{Name: b.Labels[0], Enabled: true}
 	t.Pos = d.start(b)
 	attrs, _ := d.content("task", fmt.Sprintf("task %q", t.Name), b.Body)
+	t.Fields = make([]spec.FieldPos, 0, len(attrs))
 	for name, a := range attrs {
 		t.SetField(name, d.field(a))
 	}

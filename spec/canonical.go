@@ -71,13 +71,17 @@ func (s *Spec) Objects() ([]Object, error) {
 	if err := encodeAll(out); err != nil {
 		return nil, err
 	}
-	sort.SliceStable(out, func(i, j int) bool {
+	less := func(i, j int) bool {
 		ki, kj := slices.Index(Kinds, out[i].Kind), slices.Index(Kinds, out[j].Kind)
 		if ki != kj {
 			return ki < kj
 		}
 		return out[i].Name < out[j].Name
-	})
+	}
+	// A normalized spec gives them in this order already: one pass says so.
+	if !sort.SliceIsSorted(out, less) {
+		sort.SliceStable(out, less)
+	}
 	return out, nil
 }
 

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -94,5 +95,27 @@ func TestFastStringEncodingMatchesEverywhere(t *testing.T) {
 		if got := appendJSONString(nil, s); string(got) != string(want) {
 			t.Fatalf("%q: fast %s, canonical %s", s, got, want)
 		}
+	}
+}
+
+// TestObjectsAreSortedWhateverTheSpecOrder: Objects skips its sort when the
+// spec is in order already, and sorts when it is not.
+func TestObjectsAreSortedWhateverTheSpecOrder(t *testing.T) {
+	s := &Spec{
+		Orchestrations: []*Orchestration{{Name: "b"}, {Name: "a"}},
+		Configurations: []*Configuration{{Name: "z"}, {Name: "y"}},
+		Project:        &Project{},
+	}
+	objs, err := s.Objects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range objs {
+		got = append(got, string(o.Kind)+":"+o.Name)
+	}
+	want := []string{"project:project", "configuration:y", "configuration:z", "orchestration:a", "orchestration:b"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("objects in order %v, want %v", got, want)
 	}
 }

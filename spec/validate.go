@@ -187,6 +187,9 @@ func named[T any](v *validator, kind string, items []T, key func(T) (string, Sou
 	return out
 }
 
+// commandOK reports whether command finds nothing to say about argv.
+func commandOK(argv []string) bool { return len(argv) > 0 && strings.TrimSpace(argv[0]) != "" }
+
 func (v *validator) command(src Source, argv []string, what string) {
 	if len(argv) == 0 {
 		v.errorf(src.FieldPos("command"), `write the program and its arguments, e.g. command = ["sh", "run.sh"]`, "%s has no command", what)
@@ -198,29 +201,30 @@ func (v *validator) command(src Source, argv []string, what string) {
 }
 
 func (v *validator) configuration(c *Configuration, components map[string]*Component) {
-	what := "configuration " + quote(c.Name)
+	// Messages name the configuration; the text is made only for one.
+	what := func() string { return "configuration " + quote(c.Name) }
 	for _, id := range c.Inputs {
-		v.tableID(c.FieldPos("inputs"), what+": input table", id)
+		v.tableID(c.FieldPos("inputs"), what()+": input table", id)
 	}
 	for _, id := range c.Outputs {
-		v.tableID(c.FieldPos("outputs"), what+": output table", id)
+		v.tableID(c.FieldPos("outputs"), what()+": output table", id)
 	}
 	switch {
 	case c.Component != "" && len(c.Command) > 0:
-		v.errorf(c.FieldPos("command"), "keep component or command, not both", "%s sets both component and command", what)
+		v.errorf(c.FieldPos("command"), "keep component or command, not both", "%s sets both component and command", what())
 	case c.Component != "":
 		if _, ok := components[c.Component]; !ok {
-			v.unresolvedf(c.FieldPos("component"), suggestHint(c.Component, keys(components), "component"), "%s refers to unknown component %q", what, c.Component)
+			v.unresolvedf(c.FieldPos("component"), suggestHint(c.Component, keys(components), "component"), "%s refers to unknown component %q", what(), c.Component)
 		}
-	default:
-		v.command(c.Source, c.Command, what)
+	case !commandOK(c.Command):
+		v.command(c.Source, c.Command, what())
 	}
 	for name, e := range c.Env {
 		if e.FromEnv == "" && e.Value == "" {
 			continue
 		}
 		if !ValidEnvName(name) {
-			v.errorf(c.FieldPos("env"), "use letters, digits and underscores, not starting with a digit", "%s: %q is not a valid environment variable name", what, name)
+			v.errorf(c.FieldPos("env"), "use letters, digits and underscores, not starting with a digit", "%s: %q is not a valid environment variable name", what(), name)
 		}
 	}
 }
@@ -303,35 +307,37 @@ func (v *validator) orchestration(o *Orchestration, configurations map[string]*C
 			v.errorf(ph.Pos, "phase names must differ within an orchestration", "%s: phase %q is already defined at %s", what, ph.Name, prev)
 		}
 		phases[ph.Name] = ph.Pos
-		v.name(ph.Pos, what+": phase", ph.Name)
+		v.nameIn(ph.Pos, what, ": phase", ph.Name)
 		if len(ph.Tasks) == 0 {
 			v.errorf(ph.Pos, "add a task to it or delete the phase", "%s: phase %q is empty", what, ph.Name)
 		}
-		for _, t := range ph.Tasks {
+		for i := range ph.Tasks {
+			t := &ph.Tasks[i]
 			if prev, dup := tasks[t.Name]; dup {
 				v.errorf(t.Pos, "tasks are selected by name, so names must differ within an orchestration", "%s: task %q is already defined at %s", what, t.Name, prev)
 			}
 			tasks[t.Name] = t.Pos
-			v.name(t.Pos, what+": task", t.Name)
+			v.nameIn(t.Pos, what, ": task", t.Name)
 			v.task(o, t, configurations, orchestrations)
 		}
 	}
 }
 
-func (v *validator) task(o *Orchestration, t Task, configurations map[string]*Configuration, orchestrations map[string]*Orchestration) {
-	what := fmt.Sprintf("orchestration %q task %q", o.Name, t.Name)
+func (v *validator) task(o *Orchestration, t *Task, configurations map[string]*Configuration, orchestrations map[string]*Orchestration) {
+	// Messages name the task; the text is made only for one.
+	what := func() string { return fmt.Sprintf("orchestration %q task %q", o.Name, t.Name) }
 	switch {
 	case t.Configuration != "" && t.Orchestration != "":
-		v.errorf(t.FieldPos("orchestration"), "a task runs either a configuration or an orchestration; keep one", "%s sets both configuration and orchestration", what)
+		v.errorf(t.FieldPos("orchestration"), "a task runs either a configuration or an orchestration; keep one", "%s sets both configuration and orchestration", what())
 	case t.Configuration == "" && t.Orchestration == "":
-		v.errorf(t.Pos, `set configuration = "name" or orchestration = "name"`, "%s sets neither configuration nor orchestration", what)
+		v.errorf(t.Pos, `set configuration = "name" or orchestration = "name"`, "%s sets neither configuration nor orchestration", what())
 	case t.Configuration != "":
 		if _, ok := configurations[t.Configuration]; !ok {
-			v.unresolvedf(t.FieldPos("configuration"), suggestHint(t.Configuration, keys(configurations), "configuration"), "%s refers to unknown configuration %q", what, t.Configuration)
+			v.unresolvedf(t.FieldPos("configuration"), suggestHint(t.Configuration, keys(configurations), "configuration"), "%s refers to unknown configuration %q", what(), t.Configuration)
 		}
 	default:
 		if _, ok := orchestrations[t.Orchestration]; !ok {
-			v.unresolvedf(t.FieldPos("orchestration"), suggestHint(t.Orchestration, keys(orchestrations), "orchestration"), "%s refers to unknown orchestration %q", what, t.Orchestration)
+			v.unresolvedf(t.FieldPos("orchestration"), suggestHint(t.Orchestration, keys(orchestrations), "orchestration"), "%s refers to unknown orchestration %q", what(), t.Orchestration)
 		}
 	}
 }
@@ -437,6 +443,13 @@ func (v *validator) name(pos Pos, what, name string) {
 	}
 	if err := CheckName(name); err != nil {
 		v.errorf(pos, "rename it", "%s name %s is not valid: %v", what, shorten(name), err)
+	}
+}
+
+// nameIn is name for what+suffix, joined only for a message.
+func (v *validator) nameIn(pos Pos, what, suffix, name string) {
+	if name != "" && CheckName(name) != nil {
+		v.name(pos, what+suffix, name)
 	}
 }
 
