@@ -26,7 +26,7 @@ func ScheduleKey(s spec.Schedule, zone string) string {
 // passes while it is suspended is recorded as fired, so resuming does not
 // make it up.
 func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, time.Time, error) {
-	s, _, err := e.applied(ctx)
+	s, revision, err := e.applied(ctx)
 	if err != nil {
 		if errors.Is(err, errNothingApplied) {
 			return nil, time.Time{}, nil
@@ -101,7 +101,7 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 		}
 	}
 	// Every orchestration due now is recorded in one transaction.
-	jobs, errs := e.submitMany(ctx, due)
+	jobs, errs := e.submitWith(ctx, s, revision, due)
 	e.prepareSpares(nextOf, next, s, len(due) == 0)
 	for i := range due {
 		if errs[i] == nil {

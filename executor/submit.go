@@ -154,15 +154,21 @@ type submission struct {
 // request that cannot become a job gets its own error and does not hold
 // back the others.
 func (e *Executor) submitMany(ctx context.Context, subs []submission) ([]state.Job, []error) {
-	errs := make([]error, len(subs))
-	jobs := make([]state.Job, len(subs))
 	s, revision, err := e.applied(ctx)
 	if err != nil {
+		errs := make([]error, len(subs))
 		for i := range errs {
 			errs[i] = err
 		}
-		return jobs, errs
+		return make([]state.Job, len(subs)), errs
 	}
+	return e.submitWith(ctx, s, revision, subs)
+}
+
+// submitWith is submitMany against the applied spec s of revision.
+func (e *Executor) submitWith(ctx context.Context, s *spec.Spec, revision string, subs []submission) ([]state.Job, []error) {
+	errs := make([]error, len(subs))
+	jobs := make([]state.Job, len(subs))
 	now := e.clock.Now().UTC()
 	var sets []state.NewJobSet
 	var index []int

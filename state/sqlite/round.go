@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -16,14 +17,19 @@ func (s *Store) ReserveJobIDs(ctx context.Context, n int) ([]state.JobID, error)
 		return nil, nil
 	}
 	var last int64
+	const bump = "UPDATE sqlite_sequence SET seq = seq + ? WHERE name = 'jobs' RETURNING seq"
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, bump, n).Scan(&last)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 		// The counter's row appears with the first job inserted.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sqlite_sequence (name, seq)
 			SELECT 'jobs', (SELECT COALESCE(MAX(id), 0) FROM jobs)
 			WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'jobs')`); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, "UPDATE sqlite_sequence SET seq = seq + ? WHERE name = 'jobs' RETURNING seq", n).Scan(&last)
+		return tx.QueryRowContext(ctx, bump, n).Scan(&last)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reserve job ids: %w", err)
