@@ -18,6 +18,8 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
+
+	"github.com/baton-dev/baton/clock"
 )
 
 // Store is an open state file.
@@ -29,6 +31,8 @@ type Store struct {
 	r                  *sql.DB // readers
 	// updateJob is the prepared statement of every job transition.
 	updateJob *sql.Stmt
+	// ckpt checkpoints the write-ahead log in the background.
+	ckpt *checkpointer
 }
 
 // Open opens (creating if needed) the state file at path and migrates its
@@ -47,10 +51,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	const common = "_busy_timeout=10000&_foreign_keys=on"
-	w, err := sql.Open("sqlite3", "file:"+path+"?"+common+"&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("open state %s: %w", path, err)
-	}
+	w := openWriter("file:" + path + "?" + common + "&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate")
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
@@ -59,6 +60,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, explainOpen(path, err)
 	}
+	var err error
 	if s.updateJob, err = w.PrepareContext(ctx, updateJobSQL); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open state %s: %w", path, err)
@@ -71,12 +73,24 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(4)
 	s.r = r
+	ckpt, err := sql.Open("sqlite3", "file:"+path+"?"+common)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open state %s for checkpoints: %w", path, err)
+	}
+	ckpt.SetMaxOpenConns(1)
+	s.ckpt = newCheckpointer(ckpt, clock.Real())
+	go s.ckpt.run()
 	return s, nil
 }
 
-// Close closes both pools.
+// Close closes the pools.
 func (s *Store) Close() error {
-	return errors.Join(s.updateJob.Close(), s.r.Close(), s.w.Close())
+	var ckpt error
+	if s.ckpt != nil {
+		ckpt = s.ckpt.close()
+	}
+	return errors.Join(ckpt, s.updateJob.Close(), s.r.Close(), s.w.Close())
 }
 
 // tx runs fn in one immediate write transaction.
@@ -91,6 +105,9 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if s.ckpt != nil {
+		s.ckpt.wrote()
 	}
 	return nil
 }
