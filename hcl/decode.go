@@ -51,14 +51,20 @@ func (d *decoder) errorf(at hclv2.Pos, hint, format string, args ...any) {
 }
 
 // content checks a block body against its schema and returns its attributes
-// by name and its nested blocks in file order. what names the block in
-// messages ("orchestration \"daily\"").
-func (d *decoder) content(kind, what string, body *hclsyntax.Body) (map[string]*hclsyntax.Attribute, hclsyntax.Blocks) {
+// by name and its nested blocks in file order. Messages name the block by
+// its kind and label ("orchestration \"daily\""), a text made only for one.
+func (d *decoder) content(kind, label string, body *hclsyntax.Body) (map[string]*hclsyntax.Attribute, hclsyntax.Blocks) {
 	sch := schemas[kind]
+	what := func() string {
+		if len(sch.labels) == 0 {
+			return kind
+		}
+		return fmt.Sprintf("%s %q", kind, label)
+	}
 	attrs := make(map[string]*hclsyntax.Attribute, len(body.Attributes))
 	for name, a := range body.Attributes {
 		if !contains(sch.attributes, name) {
-			d.unknown(a.NameRange.Start, "attribute", name, what, sch.attributes, sch.blocks)
+			d.unknown(a.NameRange.Start, "attribute", name, what(), sch.attributes, sch.blocks)
 			continue
 		}
 		if lit, ok := a.Expr.(*hclsyntax.LiteralValueExpr); ok && lit.Val.IsNull() {
@@ -69,7 +75,7 @@ func (d *decoder) content(kind, what string, body *hclsyntax.Body) (map[string]*
 	var blocks hclsyntax.Blocks
 	for _, b := range body.Blocks {
 		if !contains(sch.blocks, b.Type) {
-			d.unknown(b.TypeRange.Start, "block", b.Type, what, sch.blocks, sch.attributes)
+			d.unknown(b.TypeRange.Start, "block", b.Type, what(), sch.blocks, sch.attributes)
 			continue
 		}
 		want := schemas[b.Type].labels
@@ -168,7 +174,7 @@ func (d *decoder) project(b *hclsyntax.Block) {
 	defer func() { d.p.projectDiags[1] = len(d.p.diags) }()
 	p := &spec.Project{}
 	p.Pos = pos
-	attrs, blocks := d.content("project", "project", b.Body)
+	attrs, blocks := d.content("project", "", b.Body)
 	if a := attrs["max_parallel_jobs"]; a != nil {
 		p.SetField("max_parallel_jobs", d.pos(a.Expr.Range().Start))
 		p.MaxParallelJobs = d.int(a)
@@ -193,7 +199,7 @@ func (d *decoder) project(b *hclsyntax.Block) {
 func (d *decoder) retention(b *hclsyntax.Block) *spec.Retention {
 	r := &spec.Retention{}
 	r.Pos = d.pos(b.TypeRange.Start)
-	attrs, _ := d.content("retention", "retention", b.Body)
+	attrs, _ := d.content("retention", "", b.Body)
 	if a := attrs["jobs"]; a != nil {
 		r.SetField("jobs", d.field(a))
 		r.Jobs = d.duration(a)
@@ -217,7 +223,7 @@ func (p *parser) duplicateMessage() string {
 func (d *decoder) component(b *hclsyntax.Block) *spec.Component {
 	c := &spec.Component{Name: b.Labels[0]}
 	c.Pos = d.start(b)
-	attrs, _ := d.content("component", fmt.Sprintf("component %q", c.Name), b.Body)
+	attrs, _ := d.content("component", c.Name, b.Body)
 	if a := attrs["command"]; a != nil {
 		c.SetField("command", d.field(a))
 		c.Command = d.command(a)
@@ -231,7 +237,7 @@ func (d *decoder) component(b *hclsyntax.Block) *spec.Component {
 func (d *decoder) configuration(b *hclsyntax.Block) *spec.Configuration {
 	c := &spec.Configuration{Name: b.Labels[0]}
 	c.Pos = d.start(b)
-	attrs, _ := d.content("configuration", fmt.Sprintf("configuration %q", c.Name), b.Body)
+	attrs, _ := d.content("configuration", c.Name, b.Body)
 	c.Fields = make([]spec.FieldPos, 0, len(attrs))
 	for name, a := range attrs {
 		c.SetField(name, d.field(a))
@@ -263,7 +269,7 @@ func (d *decoder) configuration(b *hclsyntax.Block) *spec.Configuration {
 func (d *decoder) table(b *hclsyntax.Block) *spec.Table {
 	t := &spec.Table{ID: b.Labels[0]}
 	t.Pos = d.start(b)
-	attrs, _ := d.content("table", fmt.Sprintf("table %q", t.ID), b.Body)
+	attrs, _ := d.content("table", t.ID, b.Body)
 	if a := attrs["watch"]; a != nil {
 		t.SetField("watch", d.field(a))
 		t.Watch = d.string(a)
@@ -274,7 +280,7 @@ func (d *decoder) table(b *hclsyntax.Block) *spec.Table {
 func (d *decoder) notification(b *hclsyntax.Block) *spec.Notification {
 	n := &spec.Notification{Name: b.Labels[0]}
 	n.Pos = d.start(b)
-	attrs, _ := d.content("notification", fmt.Sprintf("notification %q", n.Name), b.Body)
+	attrs, _ := d.content("notification", n.Name, b.Body)
 	if a := attrs["email"]; a != nil {
 		n.SetField("email", d.field(a))
 		n.Email = d.strings(a)
@@ -298,7 +304,7 @@ func (d *decoder) orchestration(b *hclsyntax.Block) *spec.Orchestration {
 	o := &spec.Orchestration{Name: b.Labels[0]}
 	o.Pos = d.start(b)
 	what := fmt.Sprintf("orchestration %q", o.Name)
-	attrs, blocks := d.content("orchestration", what, b.Body)
+	attrs, blocks := d.content("orchestration", o.Name, b.Body)
 	if a := attrs["description"]; a != nil {
 		o.Description = d.string(a)
 	}
@@ -344,7 +350,7 @@ func (d *decoder) orchestration(b *hclsyntax.Block) *spec.Orchestration {
 func (d *decoder) schedule(b *hclsyntax.Block) spec.Schedule {
 	s := spec.Schedule{}
 	s.Pos = d.pos(b.TypeRange.Start)
-	attrs, _ := d.content("schedule", "schedule", b.Body)
+	attrs, _ := d.content("schedule", "", b.Body)
 	if a := attrs["cron"]; a != nil {
 		s.SetField("cron", d.field(a))
 		s.Cron = d.string(a)
@@ -361,7 +367,7 @@ func (d *decoder) schedule(b *hclsyntax.Block) spec.Schedule {
 func (d *decoder) trigger(b *hclsyntax.Block) *spec.Trigger {
 	t := &spec.Trigger{}
 	t.Pos = d.pos(b.TypeRange.Start)
-	attrs, _ := d.content("trigger", "trigger", b.Body)
+	attrs, _ := d.content("trigger", "", b.Body)
 	if a := attrs["tables"]; a != nil {
 		t.SetField("tables", d.field(a))
 		t.Tables = d.strings(a)
@@ -377,7 +383,7 @@ func (d *decoder) trigger(b *hclsyntax.Block) *spec.Trigger {
 func (d *decoder) notify(b *hclsyntax.Block) spec.Notify {
 	n := spec.Notify{}
 	n.Pos = d.pos(b.TypeRange.Start)
-	attrs, _ := d.content("notify", "notify", b.Body)
+	attrs, _ := d.content("notify", "", b.Body)
 	if a := attrs["on"]; a != nil {
 		n.SetField("on", d.field(a))
 		for _, e := range d.strings(a) {
@@ -399,7 +405,7 @@ func (d *decoder) notify(b *hclsyntax.Block) spec.Notify {
 func (d *decoder) phase(b *hclsyntax.Block, o *spec.Orchestration, index int) spec.Phase {
 	ph := spec.Phase{Name: b.Labels[0]}
 	ph.Pos = d.start(b)
-	_, blocks := d.content("phase", fmt.Sprintf("phase %q", ph.Name), b.Body)
+	_, blocks := d.content("phase", ph.Name, b.Body)
 	for _, blk := range blocks {
 		ph.Tasks = append(ph.Tasks, d.task(blk, lateParams{orch: o, phase: index, task: len(ph.Tasks)}))
 	}
@@ -410,7 +416,7 @@ func (d *decoder) phase(b *hclsyntax.Block, o *spec.Orchestration, index int) sp
 func (d *decoder) task(b *hclsyntax.Block, at lateParams) spec.Task {
 	t := spec.Task{Name: b.Labels[0], Enabled: true}
 	t.Pos = d.start(b)
-	attrs, _ := d.content("task", fmt.Sprintf("task %q", t.Name), b.Body)
+	attrs, _ := d.content("task", t.Name, b.Body)
 	t.Fields = make([]spec.FieldPos, 0, len(attrs))
 	for name, a := range attrs {
 		t.SetField(name, d.field(a))
