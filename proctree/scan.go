@@ -93,19 +93,35 @@ func members(seed func(procInfo) bool, marker []byte) map[int]procInfo {
 
 // killMembers kills the tree found by members until none of it is alive,
 // and reaps those that were reparented to this process. Processes may fork
-// while they are killed, so it looks again until a pass finds no one.
+// while they are killed, so it looks again until a pass finds no one; and
+// one that was killed counts until it has exited, also once it is no
+// longer found (while it exits its environment reads empty, and its parent
+// may be gone).
 func killMembers(seed func(procInfo) bool, marker []byte, main int) {
 	deadline := time.Now().Add(5 * time.Second)
+	killed := map[int]bool{}
 	for {
 		in := members(seed, marker)
 		alive := 0
-		pids := make([]int, 0, len(in))
+		pids := make([]int, 0, len(in)+len(killed))
 		for pid, p := range in {
 			pids = append(pids, pid)
 			if p.state != 'Z' {
 				alive++
 				_ = syscall.Kill(pid, syscall.SIGKILL)
+				killed[pid] = true
 			}
+		}
+		for pid := range killed {
+			if _, ok := in[pid]; ok {
+				continue
+			}
+			if p, ok := readProc(pid); ok && p.state != 'Z' {
+				alive++
+			} else {
+				delete(killed, pid)
+			}
+			pids = append(pids, pid)
 		}
 		reap(pids, main)
 		if alive == 0 || time.Now().After(deadline) {
