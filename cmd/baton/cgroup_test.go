@@ -33,6 +33,39 @@ orchestration "o" {
   }
 }`
 
+// TestBatonRunLeavesNoCgroup: the tasks of a baton run share the cgroups
+// their tasks left empty, and none is left once it ended.
+func TestBatonRunLeavesNoCgroup(t *testing.T) {
+	if !proctree.KeepsCgroups() {
+		t.Skip("no writable cgroup v2 hierarchy that takes extended attributes here: cgroups are not kept")
+	}
+	p := newProject(t, `
+configuration "c" { command = ["sh", "-c", "grep ^0:: /proc/self/cgroup >> $W/cgroups"] }
+orchestration "o" {
+  phase "a" {
+    task "t1" { configuration = "c" }
+  }
+  phase "b" {
+    task "t2" { configuration = "c" }
+  }
+}`)
+	if out, err := p.command("run", "o").CombinedOutput(); err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(p.dir, "cgroups"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Fields(string(b))
+	if len(lines) != 2 || lines[0] != lines[1] {
+		t.Fatalf("the tasks ran in cgroups %q, want both in the one the first left empty", b)
+	}
+	group, _, _ := strings.Cut(filepath.Base(lines[0]), "-slot-")
+	if left := proctree.Cgroups(group); len(left) > 0 {
+		t.Errorf("cgroups %v of the jobs dir are left after baton run ended", left)
+	}
+}
+
 // TestAWatcherKilledMidTaskLeavesNoCgroupOnceRestartedAndStopped: kill -9
 // of a watcher leaves the cgroups it kept (one still holds what its task
 // left behind); the next watcher kills that leftover as it recovers the
