@@ -46,7 +46,7 @@ type Object struct {
 // Objects returns every object of s in canonical form, sorted by kind order
 // and name. s should be normalized (Normalize) first.
 func (s *Spec) Objects() ([]Object, error) {
-	var out []Object
+	out := make([]Object, 0, 1+len(s.Components)+len(s.Configurations)+len(s.Tables)+len(s.Notifications)+len(s.Orchestrations))
 	add := func(kind Kind, name string, v any) {
 		out = append(out, Object{Kind: kind, Name: name, Value: v})
 	}
