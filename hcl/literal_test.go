@@ -42,6 +42,14 @@ var literalCases = []struct {
 	{`{}`, true},
 	{`{ a = 1, "b.c" = "d", e = { f = [1, 2, 3] }, g = null }`, true},
 	{`{ a = 1, a = 2 }`, true},
+	{"{ e\u0301 = 1 }", true},                     // a bare name is NFC-normalized too
+	{"{ \u00e9 = 1, e\u0301 = 2 }", true},         // so these are one key
+	{"{ \"\u00e9\" = 1, \"e\u0301\" = 2 }", true}, // and these
+	{"{ a = \"\\u00e9\\t\\\\\" }", true},
+	{"{ a = [null, \"x\", []], \"\" = {} }", true},
+	{`{ a = 1.5e-7, b = 0.0, c = 1E400 }`, true},
+	{"{ a = <<EOT\nx ${1}\nEOT\n}", false},
+	{`{ null = 1 }`, false},
 	{`{ "$env" = "X" }`, false},
 	{`{ a = { "$env" = "X" } }`, false},
 	{`{ a.b = 1 }`, false},

@@ -108,7 +108,9 @@ func literalKey(e hclsyntax.Expression) (string, bool) {
 		if len(w.Traversal) != 1 {
 			return "", false // a.b is an error the evaluation reports
 		}
-		return w.Traversal.RootName(), true
+		// A name is not normalized by the parser; the evaluation makes
+		// it a cty string, which is NFC-normalized.
+		return cty.NormalizeString(w.Traversal.RootName()), true
 	case *hclsyntax.TemplateExpr:
 		return literalString(w)
 	}
