@@ -83,24 +83,22 @@ func (e *Executor) acceptCreations() (<-chan *creation, func()) {
 // them to the queue; flush stores them with the round (storeRound). Ids
 // that cannot be set aside refuse c at once.
 func (d *dispatcher) create(ctx context.Context, c *creation) error {
-	n := 0
-	for _, set := range c.sets {
-		n += 1 + len(set.Tasks)
-	}
-	ids, err := d.e.store.ReserveJobIDs(ctx, n)
-	if err != nil {
-		c.err = fmt.Errorf("record new jobs: %w", err)
-		close(c.done)
-		return nil
+	if !giveIDs(c.sets, nil) {
+		n := 0
+		for _, set := range c.sets {
+			n += 1 + len(set.Tasks)
+		}
+		ids, err := d.e.store.ReserveJobIDs(ctx, n)
+		if err != nil {
+			c.err = fmt.Errorf("record new jobs: %w", err)
+			close(c.done)
+			return nil
+		}
+		giveIDs(c.sets, &reservation{ids: ids})
 	}
 	c.jobs = make([]state.Job, len(c.sets))
 	for i := range c.sets {
-		set := &c.sets[i]
-		set.Orchestration.ID, ids = ids[0], ids[1:]
-		for k := range set.Tasks {
-			set.Tasks[k].ID, ids = ids[0], ids[1:]
-		}
-		c.jobs[i] = set.Stored()
+		c.jobs[i] = c.sets[i].Stored()
 	}
 	d.creating = append(d.creating, c)
 	for _, j := range c.jobs {
@@ -137,6 +135,60 @@ func (d *dispatcher) created(err error) {
 		close(c.done)
 	}
 	d.creating = d.creating[:0]
+}
+
+// reservation is the outcome of setting job ids aside.
+type reservation struct {
+	ids []state.JobID
+	err error
+}
+
+// reserveFor sets aside, in the background, the ids of the jobs of due
+// when the dispatcher of this process is to record them; nil when it is
+// not.
+func (e *Executor) reserveFor(ctx context.Context, s *spec.Spec, due []submission) <-chan reservation {
+	if len(due) == 0 || e.creations.Load() == nil {
+		return nil
+	}
+	n := 0
+	for _, sub := range due {
+		n++
+		for _, o := range s.Orchestrations {
+			if o.Name == sub.req.Orchestration {
+				for _, ph := range o.Phases {
+					n += len(ph.Tasks)
+				}
+			}
+		}
+	}
+	ch := make(chan reservation, 1)
+	go func() {
+		ids, err := e.store.ReserveJobIDs(ctx, n)
+		ch <- reservation{ids, err}
+	}()
+	return ch
+}
+
+// giveIDs gives the jobs of sets the ids of r, in order, when r has enough
+// of them, and reports whether every job has an id. With r nil it only
+// reports.
+func giveIDs(sets []state.NewJobSet, r *reservation) bool {
+	n := 0
+	for _, set := range sets {
+		n += 1 + len(set.Tasks)
+	}
+	if r != nil && r.err == nil && len(r.ids) >= n {
+		ids := r.ids
+		for i := range sets {
+			sets[i].Orchestration.ID, ids = ids[0], ids[1:]
+			for k := range sets[i].Tasks {
+				sets[i].Tasks[k].ID, ids = ids[0], ids[1:]
+			}
+		}
+	}
+	return !slices.ContainsFunc(sets, func(set state.NewJobSet) bool {
+		return set.Orchestration.ID == 0 || slices.ContainsFunc(set.Tasks, func(t state.NewJob) bool { return t.ID == 0 })
+	})
 }
 
 // startsChildren reports whether a job of the orchestration has a task

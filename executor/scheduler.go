@@ -90,6 +90,8 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 			due = append(due, submission{req: Request{Orchestration: o.Name, Trigger: TriggerSchedule}, fires: fires})
 		}
 	}
+	// The ids of the jobs are set aside while their tokens are read.
+	reserved := e.reserveFor(ctx, s, due)
 	if len(due) > 0 {
 		names := make([]string, len(due))
 		for i, sub := range due {
@@ -101,7 +103,7 @@ func (e *Executor) FireDue(ctx context.Context, now time.Time) ([]state.Job, tim
 		}
 	}
 	// Every orchestration due now is recorded in one transaction.
-	jobs, errs := e.submitWith(ctx, s, revision, due)
+	jobs, errs := e.submitWith(ctx, s, revision, due, reserved)
 	e.prepareSpares(nextOf, next, s, len(due) == 0)
 	for i := range due {
 		if errs[i] == nil {

@@ -162,11 +162,12 @@ func (e *Executor) submitMany(ctx context.Context, subs []submission) ([]state.J
 		}
 		return make([]state.Job, len(subs)), errs
 	}
-	return e.submitWith(ctx, s, revision, subs)
+	return e.submitWith(ctx, s, revision, subs, nil)
 }
 
-// submitWith is submitMany against the applied spec s of revision.
-func (e *Executor) submitWith(ctx context.Context, s *spec.Spec, revision string, subs []submission) ([]state.Job, []error) {
+// submitWith is submitMany against the applied spec s of revision, with
+// the jobs' ids from reserved when it delivers them (see reserveFor).
+func (e *Executor) submitWith(ctx context.Context, s *spec.Spec, revision string, subs []submission, reserved <-chan reservation) ([]state.Job, []error) {
 	errs := make([]error, len(subs))
 	jobs := make([]state.Job, len(subs))
 	now := e.clock.Now().UTC()
@@ -183,6 +184,10 @@ func (e *Executor) submitWith(ctx context.Context, s *spec.Spec, revision string
 	}
 	if len(sets) == 0 {
 		return jobs, errs
+	}
+	if reserved != nil {
+		r := <-reserved
+		giveIDs(sets, &r)
 	}
 	created, taken, err := e.record(ctx, s, sets)
 	if err != nil {

@@ -52,6 +52,15 @@ func testReservedJobIDsAreNeverGivenAgain(t *testing.T, s state.Store) {
 	if err != nil || j.Orchestration != "r" || len(j.Tasks) != 1 || j.Tasks[0].ID != ids[1] || j.Tasks[0].ParentID != ids[0] {
 		t.Errorf("job recorded under reserved ids = %+v, %v", j, err)
 	}
+	// CreateJobs too records a job under the id set aside for it.
+	created, err := s.CreateJobs(ctx, []state.NewJobSet{{Orchestration: state.NewJob{ID: ids[2], Kind: state.KindOrchestrationJob,
+		Orchestration: "q", SerialKey: "orchestration:q", Status: state.JobCreated, CreatedAt: at}}})
+	if err != nil || len(created) != 1 || created[0].ID != ids[2] {
+		t.Fatalf("CreateJobs under reserved id %d = %+v, %v", ids[2], created, err)
+	}
+	if got, err := s.Job(ctx, ids[2]); err != nil || got.Orchestration != "q" {
+		t.Errorf("job created under reserved id %d = %+v, %v", ids[2], got, err)
+	}
 }
 
 // A round stores new jobs with their fires and their start in one
