@@ -32,9 +32,9 @@ func writeRounds(ctx context.Context, s *Store, name string, n int) ([]state.Job
 	at := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
 	for i := range n {
 		if i%10 == 9 {
-			if _, err := s.ckpt.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
-				return out, fmt.Errorf("checkpoint: %w", err)
-			}
+			// As in the background, a checkpoint another process is
+			// running makes this one give up: that is no failure.
+			_, _ = s.ckpt.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
 		}
 		o := fmt.Sprintf("%s-%d", name, i)
 		set := state.NewJobSet{
