@@ -1,9 +1,11 @@
 package executor
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/baton-dev/baton/state"
@@ -91,7 +93,11 @@ func (d *dispatcher) add(job state.Job) error {
 		return err
 	}
 	d.runs[job.ID] = r
-	d.pending = append(d.pending, r)
+	// The queue is in the order of the job ids, the order a restart
+	// reads it in: a job submitted here can get its id before a job
+	// submitted elsewhere and still reach the queue after it.
+	at, _ := slices.BinarySearchFunc(d.pending, job.ID, func(p *run, id state.JobID) int { return cmp.Compare(p.job.ID, id) })
+	d.pending = slices.Insert(d.pending, at, r)
 	d.watchWaiting(r)
 	return nil
 }
