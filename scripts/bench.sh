@@ -108,10 +108,10 @@ printf '  baton run       %8.3f s\n' "$baton_s"
 printf '  baton / make -j2      = %.2f (goal <= 1.3)\n' "$(echo "$baton_s / $make_s" | bc -l)"
 printf '  baton / spawn loop    = %.2f\n' "$(echo "$baton_s / $loop_s" | bc -l)"
 # Where a slot's time goes in baton's executor (BenchmarkWidePhase, the
-# same 1000 tasks, medians per task).
+# same 1000 tasks, means per task: they add up to a slot's time).
 stages=$(TMPDIR="$work" go test -run '^$' -bench 'WidePhase$' -benchtime 1x ./executor)
 stage() { echo "$stages" | grep -o "[0-9.]* $1" | cut -d' ' -f1; }
-printf '  a slot, per task (medians): starting the process %s µs, the process until reaped %s µs,\n' "$(stage start-µs)" "$(stage run-µs)"
+printf '  a slot, per task (means): starting the process %s µs, the process until reaped %s µs,\n' "$(stage start-µs)" "$(stage run-µs)"
 printf '    baton from the end of a task to the start of the next %s µs\n' "$(stage between-µs)"
 printf '%d phases of one task:\n' "$PHASES"
 printf '  bare serial spawns %8.3f s\n' "$serial_s"
