@@ -205,9 +205,19 @@ func (b *nodeBeat) takeLead(ctx context.Context) string {
 	if err != nil {
 		b.w.Logger.Warn("read the nodes", "error", err)
 	}
+	var restarted time.Time
+	if ss, ok := b.store.(state.ServerStart); ok {
+		if restarted, err = ss.ServerStartedAt(ctx); err != nil {
+			b.w.Logger.Warn("read when the database server started", "error", err)
+		}
+	}
 	for _, other := range nodes {
 		if other.Leading && other.Name != b.node.Name {
-			lost = other.Name
+			if leaderLost(other, restarted) {
+				lost = other.Name
+			} else {
+				b.w.Logger.Info("the node that led lost its session to a restart of the database; its tasks are lost only if it stays unheard of for the lease", "node", other.Name)
+			}
 			other.Leading = false
 			if err := b.store.RecordNode(ctx, other); err != nil {
 				b.w.Logger.Warn("record that a node no longer leads", "node", other.Name, "error", err)
@@ -216,6 +226,17 @@ func (b *nodeBeat) takeLead(ctx context.Context) string {
 	}
 	b.record(ctx)
 	return lost
+}
+
+// leaderLost says whether the node that led until this one could take the
+// lead is lost, so that its lease counts from its own last heartbeat: its
+// session ended while the database server ran (it died or was cut off). A
+// leader last heard of before the server restarted may live on, its worker
+// running its tasks: its lease counts from the new lead, as every node's.
+// Where the node's clock and the server's differ, the rule errs to one of
+// the two counts, both safe: the second only finds a dead leader later.
+func leaderLost(leader state.Node, serverStarted time.Time) bool {
+	return serverStarted.IsZero() || !leader.HeartbeatAt.Before(serverStarted)
 }
 
 // stopped records a clean stop, so baton nodes does not call it lost.

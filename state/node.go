@@ -32,6 +32,14 @@ type NodeStore interface {
 	Nodes(ctx context.Context) ([]Node, error)
 }
 
+// ServerStart is a state kept by a database server that can say when the
+// server last started. A leader whose last heartbeat came before that lost
+// its session to the restart, not necessarily its life: its worker may
+// still run tasks.
+type ServerStart interface {
+	ServerStartedAt(ctx context.Context) (time.Time, error)
+}
+
 // LostAfter is how old a node's heartbeat may be before the node counts
 // as lost (baton nodes --lost-after changes it for the listing).
 const LostAfter = 30 * time.Second

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/baton-dev/baton/state"
 )
@@ -37,4 +38,13 @@ func (s *Store) Nodes(ctx context.Context) ([]state.Node, error) {
 		out = append(out, n)
 	}
 	return out, rows.Err()
+}
+
+// ServerStartedAt is when the PostgreSQL server last started.
+func (s *Store) ServerStartedAt(ctx context.Context) (time.Time, error) {
+	var at time.Time
+	if err := s.pool.QueryRow(ctx, "SELECT pg_postmaster_start_time()").Scan(&at); err != nil {
+		return time.Time{}, fmt.Errorf("read when the server of %s started: %w", s.where, err)
+	}
+	return at, nil
 }
