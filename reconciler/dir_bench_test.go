@@ -2,18 +2,13 @@ package reconciler
 
 import (
 	"context"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	hclv2 "github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
-
 	"github.com/baton-dev/baton/clock"
 	"github.com/baton-dev/baton/internal/benchrepo"
+	"github.com/baton-dev/baton/internal/parsebaseline"
 	"github.com/baton-dev/baton/state/sqlite"
 )
 
@@ -64,24 +59,10 @@ func BenchmarkApply1000Files(b *testing.B) {
 	b.ReportMetric(applies.Seconds()/loops.Seconds(), "x-parse-loop")
 }
 
-// parseLoop is what scripts/parseloop does: read every .hcl file below dir
-// and parse it, one after the other, and nothing else.
+// parseLoop times the parsing baseline (scripts/parseloop's work) over dir.
 func parseLoop(b *testing.B, dir string) time.Duration {
 	start := time.Now()
-	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() || !strings.HasSuffix(path, ".hcl") {
-			return err
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if _, diags := hclsyntax.ParseConfig(src, path, hclv2.InitialPos); diags.HasErrors() {
-			return diags
-		}
-		return nil
-	})
-	if err != nil {
+	if err := parsebaseline.Loop(dir); err != nil {
 		b.Fatal(err)
 	}
 	return time.Since(start)

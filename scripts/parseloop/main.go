@@ -6,14 +6,10 @@ package main
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
-	hclv2 "github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/baton-dev/baton/internal/parsebaseline"
 )
 
 func main() {
@@ -22,20 +18,7 @@ func main() {
 		os.Exit(2)
 	}
 	start := time.Now()
-	err := filepath.WalkDir(os.Args[1], func(path string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() || !strings.HasSuffix(path, ".hcl") {
-			return err
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if _, diags := hclsyntax.ParseConfig(src, path, hclv2.InitialPos); diags.HasErrors() {
-			return diags
-		}
-		return nil
-	})
-	if err != nil {
+	if err := parsebaseline.Loop(os.Args[1]); err != nil {
 		fmt.Fprintln(os.Stderr, "parseloop:", err)
 		os.Exit(1)
 	}
