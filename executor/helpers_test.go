@@ -169,3 +169,26 @@ func writeScript(t *testing.T, path, body string) {
 		t.Fatal(err)
 	}
 }
+
+// runScript runs script with sh under r as task key of group and returns
+// its output; it fails t unless the script exits 0. Wait returns after the
+// output was copied, so the buffer needs no lock.
+func runScript(t *testing.T, r OSRunner, group, key, script string) string {
+	t.Helper()
+	var log bytes.Buffer
+	p, err := r.Start(context.Background(), Command{
+		Argv:  []string{"sh", "-c", script},
+		Dir:   t.TempDir(),
+		Env:   []string{"PATH=/usr/bin:/bin", "BATON_DATA_DIR=" + t.Name() + "/" + key},
+		Group: group,
+		Key:   key,
+		Log:   &log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, err := p.Wait(); err != nil || code != 0 {
+		t.Fatalf("%s: exit %d, %v", key, code, err)
+	}
+	return log.String()
+}

@@ -1,8 +1,6 @@
 package executor
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -28,23 +26,7 @@ func TestTaskOutputIsKeptWholeUpToItsExit(t *testing.T) {
 		for name, script := range scripts {
 			t.Run(r.name+"/"+name, func(t *testing.T) {
 				for i := range 10 {
-					var log bytes.Buffer // Wait returns after the output was copied
-					p, err := r.runner.Start(context.Background(), Command{
-						Argv:  []string{"sh", "-c", script},
-						Dir:   t.TempDir(),
-						Env:   []string{"PATH=/usr/bin:/bin", "BATON_DATA_DIR=" + t.Name()},
-						Group: group,
-						Key:   fmt.Sprintf("output-test-%d", i),
-						Log:   &log,
-					})
-					if err != nil {
-						t.Fatal(err)
-					}
-					code, err := p.Wait()
-					if err != nil || code != 0 {
-						t.Fatalf("run %d: exit %d, %v", i, code, err)
-					}
-					if got := log.String(); got != want {
+					if got := runScript(t, r.runner, group, fmt.Sprintf("output-test-%d", i), script); got != want {
 						t.Fatalf("run %d: %d bytes of output ending %q, want %d ending %q", i, len(got), got[max(0, len(got)-8):], len(want), want[len(want)-8:])
 					}
 				}
