@@ -355,9 +355,7 @@ func killCgroup(dir string, main int) {
 			return
 		}
 		if !useKill {
-			for _, pid := range pids {
-				_ = syscall.Kill(pid, syscall.SIGKILL)
-			}
+			stopThenKill(pids)
 		}
 		reap(pids, main)
 		time.Sleep(5 * time.Millisecond)

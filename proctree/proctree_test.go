@@ -27,15 +27,7 @@ func startTree(t *testing.T, noCgroup bool) (*Tree, int) {
 	pidFile := filepath.Join(dir, "pid")
 	tree := Prepare(testGroup, strings.ReplaceAll(t.Name(), "/", "-"), "BATON_TEST_MARK="+dir, noCgroup)
 	t.Cleanup(tree.Close)
-	cmd := exec.Command("sh", "-c", `env -i setsid sleep 313 & echo $! > `+pidFile+`.tmp; mv `+pidFile+`.tmp `+pidFile)
-	cmd.Env = append(os.Environ(), "BATON_TEST_MARK="+dir)
-	cmd.SysProcAttr = tree.Attr()
-	if err := tree.Start(cmd); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatal(err)
-	}
+	runInTree(t, tree, dir, `env -i setsid sleep 313 & echo $! > `+pidFile+`.tmp; mv `+pidFile+`.tmp `+pidFile)
 	b, err := os.ReadFile(pidFile)
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +40,21 @@ func startTree(t *testing.T, noCgroup bool) (*Tree, int) {
 		t.Fatalf("the escaped child %d is not running before the kill", pid)
 	}
 	return tree, pid
+}
+
+// runInTree runs script with sh in tree, marked with dir, until sh exits
+// successfully; what it started in the background stays.
+func runInTree(t *testing.T, tree *Tree, dir, script string) {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", script)
+	cmd.Env = append(os.Environ(), "BATON_TEST_MARK="+dir)
+	cmd.SysProcAttr = tree.Attr()
+	if err := tree.Start(cmd); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestCgroupKillsAChildThatLeftGroupSessionAndEnvironment(t *testing.T) {
@@ -142,5 +149,36 @@ func TestCgroupCloseKillsWhatTheTaskLeftBehind(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("cgroup %s left behind: %v", dir, err)
+	}
+}
+
+// A killed tree gets no turn to react to its own kill: a process whose
+// child was killed first must not run on (here: write "late") before it is
+// killed too. Each pair below is a shell waiting on a sleep; the kill takes
+// them one by one in no set order.
+func TestAKilledTreeRunsNothingAfterTheKillBegan(t *testing.T) {
+	for _, noCgroup := range []bool{true, false} {
+		name := map[bool]string{true: "subreaper", false: "cgroup"}[noCgroup]
+		t.Run(name, func(t *testing.T) {
+			if !noCgroup && cgroupBase() == "" {
+				t.Skip("no writable cgroup v2 hierarchy here")
+			}
+			const pairs = 40
+			for round := range 5 {
+				dir := t.TempDir()
+				tree := Prepare(testGroup, strings.ReplaceAll(t.Name(), "/", "-")+"-"+strconv.Itoa(round), "BATON_TEST_MARK="+dir, noCgroup)
+				script := `i=0; while [ $i -lt ` + strconv.Itoa(pairs) + ` ]; do (sleep 300 & echo $! >> ` + dir + `/started; wait; echo late >> ` + dir + `/late) & i=$((i+1)); done`
+				runInTree(t, tree, dir, script)
+				waitfor.Cond(t, "every pair to start its sleep", func() bool {
+					b, _ := os.ReadFile(dir + "/started")
+					return strings.Count(string(b), "\n") == pairs
+				})
+				tree.Kill()
+				tree.Close()
+				if b, err := os.ReadFile(dir + "/late"); err == nil {
+					t.Fatalf("round %d: %d processes ran on after the kill began and wrote %q", round, strings.Count(string(b), "\n"), b)
+				}
+			}
+		})
 	}
 }

@@ -104,14 +104,16 @@ func killMembers(seed func(procInfo) bool, marker []byte, main int) {
 		in := members(seed, marker)
 		alive := 0
 		pids := make([]int, 0, len(in)+len(killed))
+		living := make([]int, 0, len(in))
 		for pid, p := range in {
 			pids = append(pids, pid)
 			if p.state != 'Z' {
 				alive++
-				_ = syscall.Kill(pid, syscall.SIGKILL)
+				living = append(living, pid)
 				killed[pid] = true
 			}
 		}
+		stopThenKill(living)
 		for pid := range killed {
 			if _, ok := in[pid]; ok {
 				continue
@@ -128,5 +130,18 @@ func killMembers(seed func(procInfo) bool, marker []byte, main int) {
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// stopThenKill kills pids one by one, but stops them all first: killed in
+// turn, a process whose child died before it would otherwise get a turn to
+// run on (a shell writing after its command was killed, say) before its
+// own kill arrives.
+func stopThenKill(pids []int) {
+	for _, pid := range pids {
+		_ = syscall.Kill(pid, syscall.SIGSTOP)
+	}
+	for _, pid := range pids {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 }
