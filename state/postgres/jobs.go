@@ -172,12 +172,7 @@ func (s *Store) RecordRound(ctx context.Context, sets []state.NewJobSet, ts []st
 		if _, err := insertJobs(ctx, tx, sets); err != nil {
 			return err
 		}
-		for _, t := range ts {
-			if err := updateJob(ctx, tx, t.ID, t.From, t.Update); err != nil {
-				return err
-			}
-		}
-		return nil
+		return updateJobs(ctx, tx, ts)
 	})
 }
 

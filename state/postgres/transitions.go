@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -21,14 +23,25 @@ func (s *Store) UpdateJobs(ctx context.Context, ts []state.JobTransition) error 
 	if len(ts) == 0 {
 		return nil
 	}
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		for _, t := range ts {
-			if err := updateJob(ctx, tx, t.ID, t.From, t.Update); err != nil {
-				return err
-			}
+	return s.tx(ctx, func(tx pgx.Tx) error { return updateJobs(ctx, tx, ts) })
+}
+
+// updateJobs applies transitions in turn, each run of alike ones (a wide
+// phase's waiting marks) in one statement.
+func updateJobs(ctx context.Context, tx pgx.Tx, ts []state.JobTransition) error {
+	for _, run := range state.AlikeRuns(ts) {
+		var err error
+		if len(run) == 1 {
+			t := run[0]
+			err = updateJob(ctx, tx, t.ID, t.From, t.Update)
+		} else {
+			err = updateAlike(ctx, tx, run)
 		}
-		return nil
-	})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // updateJobSQL is one statement for every transition: NULL arguments leave
@@ -38,6 +51,54 @@ const updateJobSQL = `UPDATE jobs SET status = $1,
 	message = COALESCE($4, message), exit_code = COALESCE($5, exit_code),
 	pid = COALESCE($6, pid), log_path = COALESCE($7, log_path)
 	WHERE id = $8 AND status = ANY($9)`
+
+// updateAlikeSQL is updateJobSQL for an array of job ids.
+var updateAlikeSQL = strings.Replace(updateJobSQL, "WHERE id = $8", "WHERE id = ANY($8)", 1)
+
+// updateAlike applies a run of alike transitions of distinct jobs in one
+// statement. Should a job not be in a status the run comes from, it fails
+// as the transition of that job alone would.
+func updateAlike(ctx context.Context, tx pgx.Tx, run []state.JobTransition) error {
+	ids := make([]int64, len(run))
+	for i, t := range run {
+		ids[i] = int64(t.ID)
+	}
+	from := run[0].From
+	if len(from) == 0 {
+		from = state.ActiveStatuses
+	}
+	u := run[0].Update
+	tag, err := tx.Exec(ctx, updateAlikeSQL, string(u.Status), toDB(u.StartedAt), toDB(u.FinishedAt),
+		nullable(u.Message), nullable(u.ExitCode), nullable(u.PID), nullable(u.LogPath), ids, statusNames(from))
+	if err != nil {
+		return fmt.Errorf("update jobs %d to %d: %w", run[0].ID, run[len(run)-1].ID, err)
+	}
+	if tag.RowsAffected() == int64(len(run)) {
+		return nil
+	}
+	for _, t := range run {
+		if err := notChanged(ctx, tx, t.ID, from); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("update jobs %d to %d: not every job was updated", run[0].ID, run[len(run)-1].ID)
+}
+
+// notChanged returns the error of the transition of job id when the job
+// is missing or not in one of the statuses from.
+func notChanged(ctx context.Context, tx pgx.Tx, id state.JobID, from []state.JobStatus) error {
+	var cur state.JobStatus
+	if err := tx.QueryRow(ctx, "SELECT status FROM jobs WHERE id = $1", int64(id)).Scan(&cur); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("job %d: %w", id, state.ErrNotFound)
+		}
+		return fmt.Errorf("read job %d: %w", id, err)
+	}
+	if !slices.Contains(from, cur) {
+		return fmt.Errorf("%w: job %d is %s", state.ErrStatusChanged, id, cur)
+	}
+	return nil
+}
 
 func nullable[T any](p *T) any {
 	if p == nil {
@@ -56,14 +117,10 @@ func updateJob(ctx context.Context, tx pgx.Tx, id state.JobID, from []state.JobS
 		return fmt.Errorf("update job %d: %w", id, err)
 	}
 	if tag.RowsAffected() == 0 {
-		var cur state.JobStatus
-		if err := tx.QueryRow(ctx, "SELECT status FROM jobs WHERE id = $1", int64(id)).Scan(&cur); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("job %d: %w", id, state.ErrNotFound)
-			}
-			return fmt.Errorf("read job %d: %w", id, err)
+		if err := notChanged(ctx, tx, id, from); err != nil {
+			return err
 		}
-		return fmt.Errorf("%w: job %d is %s", state.ErrStatusChanged, id, cur)
+		return fmt.Errorf("update job %d: not updated", id)
 	}
 	if err := recordTableUpdates(ctx, tx, u.TableUpdates); err != nil {
 		return err

@@ -50,12 +50,7 @@ func (s *Store) RecordRound(ctx context.Context, sets []state.NewJobSet, ts []st
 		if _, err := insertJobs(ctx, tx, sets, starts); err != nil {
 			return err
 		}
-		for _, t := range rest {
-			if err := updateJob(ctx, tx, s.updateJob, t.ID, t.From, t.Update); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.updateJobs(ctx, tx, rest)
 	})
 }
 

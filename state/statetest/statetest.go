@@ -28,6 +28,8 @@ func Run(t *testing.T, newDB NewDB) {
 		{"CreateJobsIsAllOrNone", testCreateJobsIsAllOrNone},
 		{"CreateJobsReturnsTheJobsAsStored", testCreateJobsReturnsTheJobsAsStored},
 		{"UpdateJobsIsAllOrNone", testUpdateJobsIsAllOrNone},
+		{"AlikeTransitionsAreAppliedAsEachAlone", testAlikeTransitionsAreAppliedAsEachAlone},
+		{"AlikeTransitionsAreAllOrNone", testAlikeTransitionsAreAllOrNone},
 		{"ReservedJobIDsAreNeverGivenAgain", testReservedJobIDsAreNeverGivenAgain},
 		{"RecordRoundStoresJobsWithTheirStartAllOrNone", testRecordRoundStoresJobsWithTheirStartAllOrNone},
 		{"ChildJobIsTheOrchestrationATaskStarted", testChildJobIsTheOrchestrationATaskStarted},
