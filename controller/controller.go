@@ -102,7 +102,24 @@ func (w *Controller) Run(ctx context.Context) error {
 	if w.Node != nil {
 		return w.runNode(ctx)
 	}
-	return w.lead(ctx, executor.RunOptions{Grace: w.Grace})
+	err := w.lead(ctx, executor.RunOptions{Grace: w.Grace})
+	if ctx.Err() != nil {
+		return w.stopped(err)
+	}
+	return err
+}
+
+// stopped is what a stop returns once the executor has drained. A lease
+// lost as the stop came (a restart of the database ends the lease's
+// session) does not fail it: the process was stopping anyway, and its
+// tasks were stopped with the lease. A service manager would otherwise
+// take a clean stop for a crash.
+func (w *Controller) stopped(err error) error {
+	if errors.Is(err, executor.ErrLeaseLost) {
+		w.Logger.Warn("the executor lease was lost while stopping; stopping as asked")
+		return nil
+	}
+	return err
 }
 
 // lead is Run while this process holds (or, without opts.Lease, takes) the

@@ -130,7 +130,7 @@ func (w *Controller) runNode(ctx context.Context) error {
 			w.Logger.Debug("release the executor lease", "error", relErr)
 		}
 		if ctx.Err() != nil {
-			return err
+			return w.stopped(err)
 		}
 		if errors.Is(err, executor.ErrLeaseLost) {
 			if w.Executor.Cluster() != nil {

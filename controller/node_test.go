@@ -1,9 +1,13 @@
 package controller
 
 import (
+	"context"
+	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/baton-dev/baton/executor"
 	"github.com/baton-dev/baton/state"
 )
 
@@ -27,5 +31,70 @@ func TestALeaderIsLostOnlyWhenItsSessionEndedWhileTheServerRan(t *testing.T) {
 		if got := leaderLost(state.Node{Name: "n1", Leading: true, HeartbeatAt: c.heartbeat}, c.serverStarted); got != c.lost {
 			t.Errorf("%s: lost = %v, want %v", c.name, got, c.lost)
 		}
+	}
+}
+
+// leaseStore hands out leases the test loses at will.
+type leaseStore struct {
+	state.Store
+	leases chan *testLease
+}
+
+type testLease struct {
+	lost      chan struct{}
+	onRelease func()
+}
+
+func (l *testLease) Lost() <-chan struct{} { return l.lost }
+func (l *testLease) Release() error {
+	if l.onRelease != nil {
+		l.onRelease()
+	}
+	return nil
+}
+
+func (s *leaseStore) AcquireExecutor(ctx context.Context, holder string) (state.Lease, error) {
+	select {
+	case l := <-s.leases:
+		return l, nil
+	default:
+		return nil, fmt.Errorf("%w (the test holds the lease)", state.ErrBusy)
+	}
+}
+
+// A watcher told to stop just as it lost the executor lease (a restart of
+// the database ends the lease's session; the stop came before it stood by
+// or exited for it) stops cleanly, as a node or alone: it was stopping
+// anyway. One that exited with an error looked crashed to its service
+// manager.
+func TestAWatcherStoppedAsItLosesTheLeaseStopsCleanly(t *testing.T) {
+	for _, node := range []*Node{{Name: "n1"}, nil} {
+		t.Run(map[bool]string{true: "node", false: "alone"}[node != nil], func(t *testing.T) {
+			f := newFixture(t)
+			ctx, stop := context.WithCancel(context.Background())
+			defer stop()
+			lease := &testLease{lost: make(chan struct{}), onRelease: stop}
+			store := &leaseStore{Store: f.store, leases: make(chan *testLease, 1)}
+			store.leases <- lease
+			f.rec.Store = store
+			dir := t.TempDir()
+			ex := executor.New(executor.Config{Store: store, Clock: f.clock, JobsDir: filepath.Join(dir, "jobs"), SourceDir: f.rec.Source.Root})
+			reconciled := make(chan error, 16)
+			w := &Controller{Reconciler: f.rec, Executor: ex, Clock: f.clock, Interval: time.Minute, Reconciled: reconciled, Node: node}
+			done := make(chan error, 1)
+			go func() { done <- w.Run(ctx) }()
+			select {
+			case err := <-reconciled:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case err := <-done:
+				t.Fatalf("the watcher ended before it led: %v", err)
+			}
+			close(lease.lost)
+			if err := <-done; err != nil {
+				t.Errorf("the watcher stopped with %v, want a clean stop", err)
+			}
+		})
 	}
 }
