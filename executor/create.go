@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/baton-dev/baton/spec"
 	"github.com/baton-dev/baton/state"
@@ -100,6 +101,7 @@ func (d *dispatcher) create(ctx context.Context, c *creation) error {
 	for i := range c.sets {
 		c.jobs[i] = c.sets[i].Stored()
 	}
+	d.e.unstored.add(c.sets)
 	d.creating = append(d.creating, c)
 	for _, j := range c.jobs {
 		if err := d.add(j); err != nil {
@@ -132,9 +134,55 @@ func (d *dispatcher) created(err error) {
 		if err != nil {
 			c.jobs, c.err = nil, fmt.Errorf("record new jobs: %w", err)
 		}
+		d.e.unstored.remove(c.sets)
 		close(c.done)
 	}
 	d.creating = d.creating[:0]
+}
+
+// unstoredJobs are the ids of new jobs the dispatcher holds but has not
+// stored yet. Their data dirs may already exist (prepared beside the
+// round's transaction), and a retention sweep must not take them for the
+// leftovers of jobs that no longer exist.
+type unstoredJobs struct {
+	mu  sync.Mutex
+	ids map[state.JobID]struct{}
+}
+
+func (u *unstoredJobs) add(sets []state.NewJobSet) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.ids == nil {
+		u.ids = map[state.JobID]struct{}{}
+	}
+	for _, set := range sets {
+		u.ids[set.Orchestration.ID] = struct{}{}
+		for _, t := range set.Tasks {
+			u.ids[t.ID] = struct{}{}
+		}
+	}
+}
+
+func (u *unstoredJobs) remove(sets []state.NewJobSet) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, set := range sets {
+		delete(u.ids, set.Orchestration.ID)
+		for _, t := range set.Tasks {
+			delete(u.ids, t.ID)
+		}
+	}
+}
+
+// Unstored reports whether id belongs to a new job this executor holds
+// and has not stored yet: its data dir is in use although the state does
+// not know the job. Asked before the state, it covers every job whose
+// data dir existed then; a job stored since the state then knows.
+func (e *Executor) Unstored(id state.JobID) bool {
+	e.unstored.mu.Lock()
+	defer e.unstored.mu.Unlock()
+	_, ok := e.unstored.ids[id]
+	return ok
 }
 
 // reservation is the outcome of setting job ids aside.

@@ -80,6 +80,8 @@ type Executor struct {
 	starts *startsInFlight
 	// spares are data dirs made ahead for the tasks due next.
 	spares *spareDirs
+	// unstored are the new jobs the dispatcher holds and has not stored.
+	unstored unstoredJobs
 	// unkeptLogs holds the tasks whose log could not be kept in the state
 	// when they ended (see keepLog); the worker tries them again.
 	unkeptLogs sync.Map

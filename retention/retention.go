@@ -72,6 +72,10 @@ type Sweeper struct {
 	Logger  *slog.Logger
 	// Batch is how many runs one transaction deletes (default 50).
 	Batch int
+	// Unstored, when set, reports the new jobs the executor of this
+	// process holds and has not stored yet: their data dirs are in use,
+	// although the state does not know them.
+	Unstored func(state.JobID) bool
 }
 
 func (s *Sweeper) defaults() {
@@ -183,6 +187,11 @@ func (s *Sweeper) sweepFiles(ctx context.Context, cut time.Time, r *Report) erro
 				continue // not ours
 			}
 			id := state.JobID(n)
+			// Asked before the state: a job stored after this is known
+			// to the state below.
+			if s.Unstored != nil && s.Unstored(id) {
+				continue
+			}
 			if byID[id] == nil {
 				ids = append(ids, id)
 			}

@@ -153,7 +153,7 @@ them.`,
 			defer background.Wait()
 			bgctx, stopBackground := context.WithCancel(ctx)
 			defer stopBackground()
-			sweeper := &retention.Sweeper{Store: rec.Store, JobsDir: g.jobsDir(), Clock: clock.Real(), Logger: logger}
+			sweeper := &retention.Sweeper{Store: rec.Store, JobsDir: g.jobsDir(), Clock: clock.Real(), Logger: logger, Unstored: ex.Unstored}
 			background.Add(1)
 			go func() { defer background.Done(); sweeper.Run(bgctx, time.Minute, time.Hour) }()
 			if listener != nil {
