@@ -76,6 +76,11 @@ type Sweeper struct {
 	// process holds and has not stored yet: their data dirs are in use,
 	// although the state does not know them.
 	Unstored func(state.JobID) bool
+	// KeepUnknown leaves the files of jobs the state does not know alone,
+	// but for the jobs this sweep deleted: set when an executor runs in
+	// another process, which may be storing new jobs whose data dirs it
+	// has made already. That process's own sweep removes the rest.
+	KeepUnknown bool
 }
 
 func (s *Sweeper) defaults() {
@@ -133,6 +138,7 @@ func (s *Sweeper) Sweep(ctx context.Context, policy Policy, dryRun bool) (Report
 	now := s.Clock.Now().UTC()
 	r := Report{DryRun: dryRun}
 	jobsCut := now.Add(-policy.Jobs)
+	gone := map[state.JobID]bool{}
 	if dryRun {
 		ids, err := s.Store.ExpiredJobs(ctx, jobsCut, 0)
 		if err != nil {
@@ -157,13 +163,17 @@ func (s *Sweeper) Sweep(ctx context.Context, policy Policy, dryRun bool) (Report
 		}
 		r.Jobs += len(ids)
 		r.Records += len(deleted)
+		for _, id := range deleted {
+			gone[id] = true
+		}
 	}
-	return r, s.sweepFiles(ctx, now.Add(-min(policy.Logs, policy.Jobs)), &r)
+	return r, s.sweepFiles(ctx, now.Add(-min(policy.Logs, policy.Jobs)), &r, gone)
 }
 
 // sweepFiles removes the logs and data dirs of jobs that ended before cut
-// or no longer exist, a batch of names at a time.
-func (s *Sweeper) sweepFiles(ctx context.Context, cut time.Time, r *Report) error {
+// or no longer exist (with KeepUnknown: were deleted by this sweep, gone),
+// a batch of names at a time.
+func (s *Sweeper) sweepFiles(ctx context.Context, cut time.Time, r *Report, gone map[state.JobID]bool) error {
 	if s.JobsDir == "" {
 		return nil
 	}
@@ -204,6 +214,9 @@ func (s *Sweeper) sweepFiles(ctx context.Context, cut time.Time, r *Report) erro
 		for _, id := range ids {
 			at, exists := ended[id]
 			if exists && (at.IsZero() || !at.Before(cut)) {
+				continue
+			}
+			if !exists && s.KeepUnknown && !gone[id] {
 				continue
 			}
 			for _, e := range byID[id] {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,5 +112,50 @@ func TestPolicyDefaultsWithoutAProject(t *testing.T) {
 	p, err := PolicyOf(context.Background(), r.store)
 	if err != nil || p.Jobs != spec.DefaultJobRetention || p.Logs != spec.DefaultLogRetention {
 		t.Errorf("policy = %+v (%v), want 90d and 14d", p, err)
+	}
+}
+
+// With an executor running in another process (baton gc beside a
+// watcher), a sweep leaves alone the files of ids the state does not know:
+// they may be the data dirs of new jobs that process is storing. The files
+// of the jobs the sweep itself deleted go all the same; and a sweep
+// without that doubt removes the unknown ones.
+func TestASweepBesideAnotherExecutorKeepsFilesOfUnknownJobs(t *testing.T) {
+	ctx := context.Background()
+	r := newSoakRig(t, hourly, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	for range 6 * 60 {
+		r.minute(ctx)
+	}
+	unknown := filepath.Join(r.sweeper.JobsDir, "1000000")
+	if err := os.MkdirAll(unknown, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(unknown, "config.json"), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.sweeper.KeepUnknown = true
+	rep := r.sweep(ctx)
+	if rep.Jobs != 17 {
+		t.Fatalf("sweep %+v, want the 17 expired jobs deleted", rep)
+	}
+	if !exists(unknown) {
+		t.Error("the data dir of an unknown job was removed beside another executor")
+	}
+	entries, err := os.ReadDir(r.sweeper.JobsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		id, err := strconv.ParseInt(strings.TrimSuffix(e.Name(), ".log"), 10, 64)
+		if err != nil || id == 1000000 {
+			continue
+		}
+		if _, err := r.store.Job(ctx, state.JobID(id)); err != nil {
+			t.Errorf("%s is kept although the sweep deleted its job (%v)", e.Name(), err)
+		}
+	}
+	r.sweeper.KeepUnknown = false
+	if again := r.sweep(ctx); again.Files != 1 || exists(unknown) {
+		t.Errorf("a sweep with no other executor freed %+v and kept the unknown dir: %v", again, exists(unknown))
 	}
 }

@@ -32,6 +32,12 @@ retry stay. With --dry-run it only says what it would free.`,
 					return err
 				}
 				sw := &retention.Sweeper{Store: st, JobsDir: g.jobsDir(), Clock: clock.Real()}
+				// A running watcher may be storing new jobs whose data
+				// dirs exist already; it sweeps the files of jobs the
+				// state does not know itself.
+				if running, err := st.ExecutorRunning(cmd.Context()); err != nil || running {
+					sw.KeepUnknown = true
+				}
 				rep, err := sw.Sweep(cmd.Context(), policy, dryRun)
 				if err != nil {
 					return &exitError{code: exitFailure, err: fmt.Errorf("gc: %w (what was freed before stays freed; run it again)", err)}
