@@ -64,37 +64,45 @@ func (s *leaseStore) AcquireExecutor(ctx context.Context, holder string) (state.
 
 // A watcher told to stop just as it lost the executor lease (a restart of
 // the database ends the lease's session; the stop came before it stood by
-// or exited for it) stops cleanly, as a node or alone: it was stopping
-// anyway. One that exited with an error looked crashed to its service
-// manager.
+// or exited for it) stops cleanly, as a node or alone, whether it led by
+// then or was still reading the state to start: it was stopping anyway.
+// One that exited with an error looked crashed to its service manager.
 func TestAWatcherStoppedAsItLosesTheLeaseStopsCleanly(t *testing.T) {
 	for _, node := range []*Node{{Name: "n1"}, nil} {
-		t.Run(map[bool]string{true: "node", false: "alone"}[node != nil], func(t *testing.T) {
-			f := newFixture(t)
-			ctx, stop := context.WithCancel(context.Background())
-			defer stop()
-			lease := &testLease{lost: make(chan struct{}), onRelease: stop}
-			store := &leaseStore{Store: f.store, leases: make(chan *testLease, 1)}
-			store.leases <- lease
-			f.rec.Store = store
-			dir := t.TempDir()
-			ex := executor.New(executor.Config{Store: store, Clock: f.clock, JobsDir: filepath.Join(dir, "jobs"), SourceDir: f.rec.Source.Root})
-			reconciled := make(chan error, 16)
-			w := &Controller{Reconciler: f.rec, Executor: ex, Clock: f.clock, Interval: time.Minute, Reconciled: reconciled, Node: node}
-			done := make(chan error, 1)
-			go func() { done <- w.Run(ctx) }()
-			select {
-			case err := <-reconciled:
-				if err != nil {
-					t.Fatal(err)
+		for _, starting := range []bool{false, true} {
+			name := map[bool]string{true: "node", false: "alone"}[node != nil] + map[bool]string{true: "/as it starts", false: "/while it leads"}[starting]
+			t.Run(name, func(t *testing.T) {
+				f := newFixture(t)
+				ctx, stop := context.WithCancel(context.Background())
+				defer stop()
+				lease := &testLease{lost: make(chan struct{}), onRelease: stop}
+				if starting {
+					close(lease.lost)
 				}
-			case err := <-done:
-				t.Fatalf("the watcher ended before it led: %v", err)
-			}
-			close(lease.lost)
-			if err := <-done; err != nil {
-				t.Errorf("the watcher stopped with %v, want a clean stop", err)
-			}
-		})
+				store := &leaseStore{Store: f.store, leases: make(chan *testLease, 1)}
+				store.leases <- lease
+				f.rec.Store = store
+				dir := t.TempDir()
+				ex := executor.New(executor.Config{Store: store, Clock: f.clock, JobsDir: filepath.Join(dir, "jobs"), SourceDir: f.rec.Source.Root})
+				reconciled := make(chan error, 16)
+				w := &Controller{Reconciler: f.rec, Executor: ex, Clock: f.clock, Interval: time.Minute, Reconciled: reconciled, Node: node}
+				done := make(chan error, 1)
+				go func() { done <- w.Run(ctx) }()
+				if !starting {
+					select {
+					case err := <-reconciled:
+						if err != nil {
+							t.Fatal(err)
+						}
+					case err := <-done:
+						t.Fatalf("the watcher ended before it led: %v", err)
+					}
+					close(lease.lost)
+				}
+				if err := <-done; err != nil {
+					t.Errorf("the watcher stopped with %v, want a clean stop", err)
+				}
+			})
+		}
 	}
 }

@@ -271,7 +271,7 @@ func releaseLease(l state.Lease, logger *slog.Logger) {
 // Run executes jobs until ctx ends (or the queue is empty, with UntilIdle).
 // It returns the top-level jobs that ended while it ran. It holds the
 // state's executor lease throughout; losing it ends Run as ctx would.
-func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error) {
+func (e *Executor) Run(ctx context.Context, opts RunOptions) (_ []state.Job, err error) {
 	lease := opts.Lease
 	if lease == nil {
 		var err error
@@ -282,6 +282,7 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	defer func() { err = afterLease(ctx, err) }()
 	go func() {
 		select {
 		case <-lease.Lost():
@@ -319,11 +320,20 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) ([]state.Job, error
 	stopBeat, beating := make(chan struct{}), make(chan struct{})
 	go func() { defer close(beating); e.heartbeat(stopBeat) }()
 	defer func() { close(stopBeat); <-beating }()
-	ended, err := d.loop(ctx, wake, opts)
-	if err == nil && errors.Is(context.Cause(ctx), ErrLeaseLost) {
-		err = ErrLeaseLost
+	return d.loop(ctx, wake, opts)
+}
+
+// afterLease is what Run ends with: once its lease was lost, whatever it
+// ended with (nil, or a read of its start cut short) came of the loss, and
+// says so, so that a caller stopping anyway knows it for no failure.
+func afterLease(ctx context.Context, err error) error {
+	if !errors.Is(context.Cause(ctx), ErrLeaseLost) || errors.Is(err, ErrLeaseLost) {
+		return err
 	}
-	return ended, err
+	if err == nil {
+		return ErrLeaseLost
+	}
+	return fmt.Errorf("%w: %w", ErrLeaseLost, err)
 }
 
 // ErrLeaseLost ends Run when the executor lease was lost (a node cut off
