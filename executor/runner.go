@@ -58,6 +58,9 @@ type OSRunner struct {
 	// NoCgroup finds a task's processes through /proc (with this process
 	// as their subreaper) even where a cgroup per task is possible.
 	NoCgroup bool
+	// noPidfd watches for a task's exit with a goroutine that waits for
+	// it, as on kernels without pidfds (before Linux 5.3).
+	noPidfd bool
 }
 
 // readerGrace bounds how long output is still read after the task's tree
@@ -71,10 +74,10 @@ func (r OSRunner) Start(_ context.Context, c Command) (Process, error) {
 		return nil, errors.New("start task: empty command")
 	}
 	tree := proctree.Prepare(c.Group, c.Key, marker(c.Env), r.NoCgroup)
-	p, err := startIn(tree, c)
+	p, err := startIn(tree, c, r.noPidfd)
 	if err != nil && tree.InCgroup() {
 		tree.WithoutCgroup()
-		p, err = startIn(tree, c)
+		p, err = startIn(tree, c, r.noPidfd)
 	}
 	if err != nil {
 		tree.Close()
@@ -96,7 +99,7 @@ func marker(env []string) string {
 // startIn starts the task in tree. Its output goes through a pipe of our
 // own rather than one of os/exec, whose Wait would also wait for every
 // process that inherited the pipe.
-func startIn(tree *proctree.Tree, c Command) (*osProcess, error) {
+func startIn(tree *proctree.Tree, c Command, noPidfd bool) (*osProcess, error) {
 	cmd := exec.Command(c.Argv[0], c.Argv[1:]...)
 	cmd.Dir = c.Dir
 	cmd.Env = c.Env
@@ -110,33 +113,35 @@ func startIn(tree *proctree.Tree, c Command) (*osProcess, error) {
 	if null, err := devNull(); err == nil {
 		cmd.Stdin = null
 	}
-	p := &osProcess{cmd: cmd, tree: tree, done: make(chan struct{}), read: make(chan struct{})}
+	p := &osProcess{cmd: cmd, tree: tree, done: make(chan struct{}), exited: -1}
 	if c.Log == nil {
-		close(p.read)
 		if err := tree.Start(cmd); err != nil {
 			return nil, err
 		}
-	} else {
-		r, w, err := logPipe()
-		if err != nil {
-			return nil, err
+		return p, nil
+	}
+	out, w, err := outputPipe(c.Log)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	err = tree.Start(cmd)
+	w.Close()
+	if err != nil {
+		out.close()
+		return nil, err
+	}
+	p.out = out
+	p.exited, p.waited, err = exitWatch(cmd.Process.Pid, noPidfd, cmd.Wait)
+	if err != nil {
+		// Nothing could see the task end: it must not run unseen.
+		tree.Kill()
+		if p.waited == nil {
+			_ = cmd.Wait()
 		}
-		cmd.Stdout, cmd.Stderr = w, w
-		err = tree.Start(cmd)
-		w.Close()
-		if err != nil {
-			r.Close()
-			return nil, err
-		}
-		p.pipe = r
-		go func() {
-			defer close(p.read)
-			buf := copyBuffers.Get().(*[]byte)
-			defer copyBuffers.Put(buf)
-			// Only the Reader: io.CopyBuffer would not use buf with
-			// *os.File's WriterTo, which allocates 32 KiB per call.
-			_, _ = io.CopyBuffer(c.Log, struct{ io.Reader }{r}, *buf)
-		}()
+		tree.Close()
+		out.close()
+		return nil, err
 	}
 	return p, nil
 }
@@ -144,47 +149,48 @@ func startIn(tree *proctree.Tree, c Command) (*osProcess, error) {
 // copyBuffers hold the buffers that carry task output to the log.
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
-// logPipe makes the pipe of a task's output. Only the read end goes to
-// the runtime's poller, so that its read can time out; the write end stays
-// blocking, as the task expects of its stdout. os.Pipe would register
-// both ends and then switch the write end back: five system calls more
-// per task.
-func logPipe() (r, w *os.File, err error) {
-	var p [2]int
-	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
-		return nil, nil, os.NewSyscallError("pipe2", err)
-	}
-	if _, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(p[0]), syscall.F_SETFL, syscall.O_NONBLOCK); errno != 0 {
-		syscall.Close(p[0])
-		syscall.Close(p[1])
-		return nil, nil, os.NewSyscallError("fcntl", errno)
-	}
-	return os.NewFile(uintptr(p[0]), "|0"), os.NewFile(uintptr(p[1]), "|1"), nil
-}
-
 type osProcess struct {
-	cmd      *exec.Cmd
-	tree     *proctree.Tree
-	pipe     *os.File
+	cmd  *exec.Cmd
+	tree *proctree.Tree
+	// out is the task's output, nil without a log; exited is readable
+	// once the process exited (see exitWatch), and waited, when set,
+	// brings the result of the goroutine that waits for it.
+	out      *taskOutput
+	exited   int
+	waited   <-chan error
 	done     chan struct{} // closed once the task's own process exited
-	read     chan struct{} // closed once its output is read
 	stopOnce sync.Once
 }
 
 func (p *osProcess) PID() int { return p.cmd.Process.Pid }
 
-// Wait returns when the task's own process exits; the processes it left
-// behind are killed then, and reading its output stops.
+// Wait copies the task's output to its log until its own process exits;
+// the processes it left behind are killed then, and what is left in the
+// pipe is read.
 func (p *osProcess) Wait() (int, error) {
-	err := p.cmd.Wait()
+	var followErr error
+	if p.out != nil {
+		if followErr = p.out.follow(p.exited); followErr != nil {
+			p.tree.Kill() // its end can no longer be seen: end it now
+		}
+	}
+	var err error
+	if p.waited != nil {
+		err = <-p.waited
+	} else {
+		err = p.cmd.Wait()
+	}
 	close(p.done)
 	p.tree.Close()
-	if p.pipe != nil {
-		// Every writer is gone with the tree and the reader sees EOF; the
-		// deadline is for a process that escaped all the same.
-		_ = p.pipe.SetReadDeadline(time.Now().Add(readerGrace))
-		<-p.read
-		p.pipe.Close()
+	if p.out != nil {
+		// Every writer is gone with the tree and the pipe is at its end;
+		// the grace is for a process that escaped all the same.
+		p.out.drain(readerGrace)
+		p.out.close()
+		_ = syscall.Close(p.exited)
+	}
+	if followErr != nil {
+		return -1, fmt.Errorf("read task output: %w", followErr)
 	}
 	if err == nil {
 		return 0, nil

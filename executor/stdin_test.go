@@ -13,7 +13,7 @@ import (
 func TestTaskStdinIsEmpty(t *testing.T) {
 	group := fmt.Sprintf("baton-stdin-test-%d", os.Getpid())
 	t.Cleanup(proctree.Keep(group))
-	for _, r := range runners {
+	for _, r := range outputRunners {
 		t.Run(r.name, func(t *testing.T) {
 			for i := range 3 {
 				if got := runScript(t, r.runner, group, "stdin-test", "if read line; then echo got:$line; else echo eof; fi"); got != "eof\n" {
