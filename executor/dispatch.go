@@ -111,6 +111,11 @@ type dispatcher struct {
 	cl *cluster
 	// hold ends the holding back of events for starts in flight.
 	hold clock.Timer
+	// recovered is the list of active jobs recovery read, while fresh:
+	// the loop's first look at the state takes it instead of reading
+	// the same again (what changed since comes with a wake-up).
+	recovered []state.Job
+	fresh     bool
 }
 
 func newDispatcher(e *Executor) *dispatcher {

@@ -82,6 +82,9 @@ type Executor struct {
 	spares *spareDirs
 	// unstored are the new jobs the dispatcher holds and has not stored.
 	unstored unstoredJobs
+	// handed holds the jobs this process recorded while no dispatcher
+	// ran here, for the next one.
+	handed handOff
 	// unkeptLogs holds the tasks whose log could not be kept in the state
 	// when they ended (see keepLog); the worker tries them again.
 	unkeptLogs sync.Map
@@ -173,6 +176,9 @@ func (e *Executor) notify(ctx context.Context, ev event) {
 		case <-ctx.Done():
 		}
 		return
+	}
+	if ev.kind == evSubmitted {
+		e.handed.put(ev.job)
 	}
 	if err := e.store.Wake(ctx); err != nil {
 		e.cfg.Logger.Warn("could not wake the executor; it picks the job up on its next look at the state", "error", err)

@@ -39,18 +39,32 @@ func (d *dispatcher) recover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// What the loop's first look at the state would read is this list:
+	// what changes after it was read comes with a wake-up.
+	d.recovered, d.fresh = active, true
 	return d.flush(ctx)
 }
 
-// eachActiveRun calls fn with every active orchestration job, in full.
+// eachActiveRun calls fn with every active orchestration job, in full: as
+// this process handed it over when the state shows it unchanged, else as
+// read from the state.
 func (d *dispatcher) eachActiveRun(ctx context.Context, active []state.Job, fn func(full state.Job) error) error {
+	tasks := map[state.JobID][]state.Job{}
+	for _, j := range active {
+		if j.Kind == state.KindTaskJob {
+			tasks[j.ParentID] = append(tasks[j.ParentID], j)
+		}
+	}
 	for _, j := range active {
 		if j.Kind != state.KindOrchestrationJob {
 			continue
 		}
-		full, err := d.e.store.Job(ctx, j.ID)
-		if err != nil {
-			return fmt.Errorf("read job %d: %w", j.ID, err)
+		full, ok := d.e.handed.take(j, tasks[j.ID])
+		if !ok {
+			var err error
+			if full, err = d.e.store.Job(ctx, j.ID); err != nil {
+				return fmt.Errorf("read job %d: %w", j.ID, err)
+			}
 		}
 		if err := fn(full); err != nil {
 			return err
@@ -130,9 +144,12 @@ func (d *dispatcher) load(ctx context.Context) error {
 	} else if d.limit == 0 {
 		d.limit = d.e.maxParallel(nil)
 	}
-	active, err := d.e.store.ActiveJobs(ctx)
-	if err != nil {
-		return fmt.Errorf("read active jobs: %w", err)
+	active, recovered := d.recovered, d.fresh
+	d.recovered, d.fresh = nil, false
+	if !recovered {
+		if active, err = d.e.store.ActiveJobs(ctx); err != nil {
+			return fmt.Errorf("read active jobs: %w", err)
+		}
 	}
 	for _, j := range active {
 		if j.Kind != state.KindOrchestrationJob {
@@ -146,7 +163,8 @@ func (d *dispatcher) load(ctx context.Context) error {
 			}
 			continue
 		}
-		if j.Status != state.JobCreated && j.Status != state.JobWaiting {
+		if recovered || (j.Status != state.JobCreated && j.Status != state.JobWaiting) {
+			// Recovery added every job of its list it did not end.
 			continue
 		}
 		full, err := d.e.store.Job(ctx, j.ID)
