@@ -152,6 +152,17 @@ func (d *dispatcher) update(_ context.Context, j *state.Job, u state.JobUpdate) 
 	if u.Message != nil {
 		j.Message = *u.Message
 	}
+	// Kept as the state keeps them: a job that ends is handed to its
+	// follower from memory (see run.asStored).
+	if u.ExitCode != nil {
+		j.ExitCode = ptr(*u.ExitCode)
+	}
+	if u.PID != nil {
+		j.PID = *u.PID
+	}
+	if u.LogPath != nil {
+		j.LogPath = *u.LogPath
+	}
 	if d.e.cfg.Observer != nil {
 		d.observed = append(d.observed, observed{job: *j, from: prev})
 	}

@@ -275,7 +275,8 @@ func releaseLease(l state.Lease, logger *slog.Logger) {
 }
 
 // Run executes jobs until ctx ends (or the queue is empty, with UntilIdle).
-// It returns the top-level jobs that ended while it ran. It holds the
+// It returns the top-level jobs that ended while it ran, with their tasks,
+// as the state has them (when it returns no error). It holds the
 // state's executor lease throughout; losing it ends Run as ctx would.
 func (e *Executor) Run(ctx context.Context, opts RunOptions) (_ []state.Job, err error) {
 	lease := opts.Lease

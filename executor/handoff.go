@@ -72,3 +72,19 @@ func matches(kept, row state.Job, tasks []state.Job) bool {
 	}
 	return n == len(byID)
 }
+
+// asStored is the run's job with its tasks as the state has them once the
+// round that decided them is stored: Run returns the jobs that ended so,
+// and a follower in the same process need not read them back. Only the
+// cancel requests (recorded by whoever asked, not by the dispatcher) are
+// not kept in memory.
+func (r *run) asStored() state.Job {
+	j := r.job
+	j.Tasks = make([]state.Job, 0, len(r.job.Tasks))
+	for _, ph := range r.phases {
+		for _, t := range ph {
+			j.Tasks = append(j.Tasks, t.job)
+		}
+	}
+	return j
+}

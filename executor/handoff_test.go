@@ -2,11 +2,14 @@ package executor
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/baton-dev/baton/state"
 	"github.com/baton-dev/baton/state/sqlite"
@@ -172,4 +175,129 @@ func (e *env) other() *Executor {
 	cfg := e.cfg
 	cfg.Store = st
 	return New(cfg)
+}
+
+// The jobs Run returns are the jobs as the state has them once they
+// ended, tasks and all (a follower in the same process shows them without
+// reading them back): successes, failures with their exit codes, tasks
+// skipped for an earlier failure or not selected, warnings, children and
+// timeouts alike.
+func TestEndedJobsAreReturnedAsStored(t *testing.T) {
+	e := newEnv(t, `
+configuration "ok"   { command = ["true"] }
+configuration "bad"  { command = ["sh", "-c", "echo oops; exit 3"] }
+configuration "slow" {
+  command = ["sleep", "30"]
+  timeout = "50ms"
+}
+orchestration "child" {
+  phase "p" {
+    task "t" { configuration = "ok" }
+  }
+}
+orchestration "mixed" {
+  phase "first" {
+    task "a" { configuration = "ok" }
+    task "b" {
+      configuration = "bad"
+      continue_on_failure = true
+    }
+    task "c" { orchestration = "child" }
+    task "off" {
+      configuration = "ok"
+      enabled = false
+    }
+  }
+  phase "second" {
+    task "d" { configuration = "bad" }
+    task "e" { configuration = "slow" }
+  }
+  phase "never" {
+    task "f" { configuration = "ok" }
+  }
+}
+orchestration "cancelled" {
+  phase "p" {
+    task "long" { configuration = "long" }
+    task "later" { configuration = "long" }
+  }
+}
+configuration "long" { command = ["sleep", "30"] }
+orchestration "selected" {
+  phase "p" {
+    task "x" { configuration = "ok" }
+    task "y" { configuration = "ok" }
+  }
+}
+`)
+	e.submit(Request{Orchestration: "mixed"})
+	e.submit(Request{Orchestration: "selected", Only: []string{"x"}})
+	c := e.submit(Request{Orchestration: "cancelled"})
+	type result struct {
+		ended []state.Job
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ended, err := e.exec.Run(context.Background(), RunOptions{UntilIdle: true})
+		done <- result{ended, err}
+	}()
+	e.waitFor("a task of the job to cancel runs", func() bool {
+		return taskByName(e.job(c.ID), "long").Status == state.JobProcessing
+	})
+	if _, err := e.exec.Cancel(context.Background(), c.ID); err != nil {
+		t.Fatal(err)
+	}
+	res := <-done
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	ended := res.ended
+	if len(ended) != 3 {
+		t.Fatalf("Run returned %d jobs, want the 3 submitted", len(ended))
+	}
+	for _, got := range ended {
+		stored := e.job(got.ID)
+		if !sameJob(got, stored) {
+			t.Errorf("Run returned job %d as\n%s\nthe state has it as\n%s", got.ID, jobJSON(t, got), jobJSON(t, stored))
+		}
+	}
+}
+
+// sameJob compares every field of two jobs and their tasks, times by
+// their instant, except the cancel requests that only the state records.
+func sameJob(a, b state.Job) bool {
+	return reflect.DeepEqual(byInstant(a), byInstant(b))
+}
+
+func byInstant(j state.Job) state.Job {
+	j.CancelRequested = false
+	for _, tm := range []*time.Time{&j.CreatedAt, &j.StartedAt, &j.FinishedAt} {
+		if !tm.IsZero() {
+			*tm = time.Unix(0, tm.UnixNano()).UTC()
+		}
+	}
+	tasks := j.Tasks
+	j.Tasks = nil
+	for _, t := range tasks {
+		j.Tasks = append(j.Tasks, byInstant(t))
+	}
+	return j
+}
+
+func jobJSON(t *testing.T, j state.Job) string {
+	t.Helper()
+	b, err := json.MarshalIndent(struct {
+		state.Job
+		PID             int
+		LogPath         string
+		CancelRequested bool
+		Selected        bool
+		SerialKey       string
+		Spec            string
+	}{j, j.PID, j.LogPath, j.CancelRequested, j.Selected, j.SerialKey, string(j.Spec)}, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

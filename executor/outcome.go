@@ -203,7 +203,7 @@ func (d *dispatcher) ended1(ctx context.Context, r *run) error {
 	d.e.cfg.Logger.Info("job ended", "job", r.job.ID, "orchestration", r.job.Orchestration, "status", r.job.Status)
 	t := r.parentTask
 	if t == nil {
-		d.ended = append(d.ended, r.job)
+		d.ended = append(d.ended, r.asStored())
 		return nil
 	}
 	status := r.job.Status

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"io"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/baton-dev/baton/internal/waitfor"
 	"github.com/baton-dev/baton/state"
 )
 
@@ -27,23 +25,34 @@ func (s *endingStore) Job(_ context.Context, id state.JobID) (state.Job, error) 
 	return j, nil
 }
 
+// startFollow follows job 7, queued as processing, against st, and
+// returns once the follower took its first look (it wrote the header).
+func startFollow(t *testing.T, st state.Store, run *localExecutor) <-chan state.Job {
+	t.Helper()
+	header := make(chan struct{})
+	w := &signalWriter{want: "job 7:", seen: header}
+	got := make(chan state.Job, 1)
+	queued := state.Job{ID: 7, Kind: state.KindOrchestrationJob, Status: state.JobProcessing}
+	go func() {
+		job, err := follow(context.Background(), st, nil, queued, newProgress(w), run, time.Hour)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- job
+	}()
+	<-header
+	return got
+}
+
 // TestFollowLooksAtItsJobAsSoonAsTheLocalExecutorRanTheQueueEmpty: when
 // this process's executor has run every job, the follower reads its job at
 // once; it does not sit out its poll interval (up to a second for a big
 // job, which `baton run` would add to every run).
 func TestFollowLooksAtItsJobAsSoonAsTheLocalExecutorRanTheQueueEmpty(t *testing.T) {
 	st := &endingStore{}
-	run := &localExecutor{done: make(chan struct{}), idle: make(chan struct{}, 1)}
-	got := make(chan state.Job, 1)
-	go func() {
-		job, err := follow(context.Background(), st, nil, 7, newProgress(io.Discard), run, time.Hour)
-		if err != nil {
-			t.Error(err)
-		}
-		got <- job
-	}()
+	run := newLocalExecutor()
+	got := startFollow(t, st, run)
 	// The follower has looked once and waits for its (hour-long) poll.
-	waitfor.Cond(t, "the follower's first look", func() bool { return st.reads.Load() > 0 })
 	st.ended.Store(true)
 	run.idle <- struct{}{}
 	select {
@@ -53,5 +62,28 @@ func TestFollowLooksAtItsJobAsSoonAsTheLocalExecutorRanTheQueueEmpty(t *testing.
 		}
 	case <-time.After(time.Minute):
 		t.Fatal("the follower did not look at its job when the executor went idle")
+	}
+}
+
+// TestFollowTakesTheJobTheLocalExecutorEndedWithoutReadingIt: the first
+// look is at the job as queued, and the last at the job as the executor of
+// this process ended it: a follower of a job run here reads no job (a
+// 1000-task job costs as much to read as 20 of its tasks to run).
+func TestFollowTakesTheJobTheLocalExecutorEndedWithoutReadingIt(t *testing.T) {
+	st := &endingStore{}
+	run := newLocalExecutor()
+	got := startFollow(t, st, run)
+	run.keep([]state.Job{{ID: 7, Kind: state.KindOrchestrationJob, Status: state.JobWarning, Message: "as ended here"}})
+	run.idle <- struct{}{}
+	select {
+	case job := <-got:
+		if job.Status != state.JobWarning || job.Message != "as ended here" {
+			t.Fatalf("follow returned %s %q, want the job as the executor ended it", job.Status, job.Message)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the follower did not take its job when the executor went idle")
+	}
+	if n := st.reads.Load(); n != 0 {
+		t.Errorf("the follower read its job %d times, want none", n)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -106,7 +107,7 @@ func (g *globals) followOrDetach(ctx context.Context, st state.Store, ex *execut
 	if detach {
 		return g.reportDetached(ctx, st, job, asJSON)
 	}
-	return g.executeAndFollow(ctx, st, ex, job.ID, asJSON)
+	return g.executeAndFollow(ctx, st, ex, job, asJSON)
 }
 
 func (g *globals) reportDetached(ctx context.Context, st state.Store, job state.Job, asJSON bool) error {
@@ -128,14 +129,15 @@ func (g *globals) reportDetached(ctx context.Context, st state.Store, job state.
 // earlier would kill the tasks of other runs). A process that only follows
 // takes the queue over when the one executing exits, and leaves on a
 // signal: its job goes on.
-func (g *globals) executeAndFollow(ctx context.Context, st state.Store, ex *executor.Executor, id state.JobID, asJSON bool) error {
+func (g *globals) executeAndFollow(ctx context.Context, st state.Store, ex *executor.Executor, queued state.Job, asJSON bool) error {
+	id := queued.ID
 	stopTrying := make(chan struct{})
-	run := &localExecutor{done: make(chan struct{}), idle: make(chan struct{}, 1)}
+	run := newLocalExecutor()
 	go func() {
-		run.err = executeWhenFree(ctx, ex, stopTrying, run.idle)
+		run.err = executeWhenFree(ctx, ex, stopTrying, run)
 		close(run.done)
 	}()
-	job, err := follow(ctx, st, ex, id, newProgress(g.stderr), run, followPollMax)
+	job, err := follow(ctx, st, ex, queued, newProgress(g.stderr), run, followPollMax)
 	close(stopTrying)
 	if errors.Is(err, errStoppedFollowing) {
 		<-run.done
@@ -171,17 +173,19 @@ const takeOverEvery = 250 * time.Millisecond
 // executeWhenFree runs the executor until the queue is empty whenever no
 // other process does, and tries again until stop is closed (the job
 // ended) or ctx ends. A run that started goes on until the queue is empty
-// or ctx ends; each time it ran the queue empty it tells idle, so the
-// follower looks at its job at once instead of at its next poll.
-func executeWhenFree(ctx context.Context, ex *executor.Executor, stop <-chan struct{}, idle chan<- struct{}) error {
+// or ctx ends; each time it ran the queue empty it keeps the jobs that
+// ended and tells run.idle, so the follower takes its job at once instead
+// of at its next poll, and without reading it back.
+func executeWhenFree(ctx context.Context, ex *executor.Executor, stop <-chan struct{}, run *localExecutor) error {
 	for {
-		_, err := ex.Run(ctx, executor.RunOptions{UntilIdle: true})
+		ended, err := ex.Run(ctx, executor.RunOptions{UntilIdle: true})
 		if err != nil && !errors.Is(err, executor.ErrBusy) {
 			return err
 		}
 		if err == nil {
+			run.keep(ended)
 			select {
-			case idle <- struct{}{}:
+			case run.idle <- struct{}{}:
 			default:
 			}
 		}
@@ -205,6 +209,31 @@ type localExecutor struct {
 	// idle hears each time it ran the queue empty: the followed job
 	// has ended then, whoever ran it.
 	idle chan struct{}
+	mu   sync.Mutex
+	// ended holds the jobs it ran to their end, as stored.
+	ended map[state.JobID]state.Job
+}
+
+func newLocalExecutor() *localExecutor {
+	return &localExecutor{done: make(chan struct{}), idle: make(chan struct{}, 1), ended: map[state.JobID]state.Job{}}
+}
+
+// keep notes jobs that ended in a run of the executor that returned no
+// error: they are stored as they are.
+func (l *localExecutor) keep(jobs []state.Job) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, j := range jobs {
+		l.ended[j.ID] = j
+	}
+}
+
+// endedJob is job id as the executor of this process ended it, if it did.
+func (l *localExecutor) endedJob(id state.JobID) (state.Job, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	j, ok := l.ended[id]
+	return j, ok
 }
 
 // followPollMax bounds how long a follower waits between two looks at its
@@ -214,16 +243,26 @@ const followPollMax = time.Second
 // errStoppedFollowing means a signal ended a follower; its job goes on.
 var errStoppedFollowing = errors.New("stopped following")
 
-// follow polls the job until it ends, reporting changes. It also ends when
-// the local executor fails, and on a signal: at once when this process
-// only follows, else once the executor has stopped the job's tasks.
-func follow(ctx context.Context, st state.Store, ex *executor.Executor, id state.JobID, p *progress, run *localExecutor, pollMax time.Duration) (state.Job, error) {
+// follow polls the job until it ends, reporting changes; it starts from
+// the job as queued, and takes the job as the executor of this process
+// ended it when it did. It also ends when the local executor fails, and
+// on a signal: at once when this process only follows, else once the
+// executor has stopped the job's tasks.
+func follow(ctx context.Context, st state.Store, ex *executor.Executor, queued state.Job, p *progress, run *localExecutor, pollMax time.Duration) (state.Job, error) {
 	done := ctx.Done()
 	runDone := run.done
-	for {
-		job, err := st.Job(context.WithoutCancel(ctx), id)
-		if err != nil {
-			return state.Job{}, fmt.Errorf("read job %d: %w", id, err)
+	id := queued.ID
+	for first := true; ; first = false {
+		job, ended := run.endedJob(id)
+		switch {
+		case ended:
+		case first:
+			job = queued
+		default:
+			var err error
+			if job, err = st.Job(context.WithoutCancel(ctx), id); err != nil {
+				return state.Job{}, fmt.Errorf("read job %d: %w", id, err)
+			}
 		}
 		p.update(job)
 		if job.Status.Terminal() {
