@@ -119,34 +119,32 @@ func TestJobRecordedByAProcessGoneBeforeItsDispatcherRunsOnce(t *testing.T) {
 // it (another process cancelled it, or one of its tasks) runs as the state
 // says, not as it was handed over.
 func TestHandedOverJobChangedMeanwhileRunsAsTheStateSays(t *testing.T) {
-	t.Run("the job cancelled", func(t *testing.T) {
-		e := newEnv(t, handOffSrc)
-		j := e.submit(Request{Orchestration: "o"})
-		if _, err := e.other().Cancel(context.Background(), j.ID); err != nil {
-			t.Fatal(err)
-		}
-		e.runIdle()
-		if got := e.job(j.ID); got.Status != state.JobCancelled {
-			t.Errorf("job = %s, want cancelled", got.Status)
-		}
-		if got := ranLines(t, e.dir); len(got) != 0 {
-			t.Errorf("tasks of a cancelled job ran: %v", got)
-		}
-	})
-	t.Run("the job's cancel requested only", func(t *testing.T) {
-		e := newEnv(t, handOffSrc)
-		j := e.submit(Request{Orchestration: "o"})
-		if _, err := e.store.RequestCancel(context.Background(), j.ID); err != nil {
-			t.Fatal(err)
-		}
-		e.runIdle()
-		if got := e.job(j.ID); got.Status != state.JobCancelled {
-			t.Errorf("job = %s, want cancelled", got.Status)
-		}
-		if got := ranLines(t, e.dir); len(got) != 0 {
-			t.Errorf("tasks of a cancelled job ran: %v", got)
-		}
-	})
+	cancels := map[string]func(e *env, id state.JobID) error{
+		"the job cancelled by another process": func(e *env, id state.JobID) error {
+			_, err := e.other().Cancel(context.Background(), id)
+			return err
+		},
+		"the job's cancel only requested": func(e *env, id state.JobID) error {
+			_, err := e.store.RequestCancel(context.Background(), id)
+			return err
+		},
+	}
+	for name, cancel := range cancels {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, handOffSrc)
+			j := e.submit(Request{Orchestration: "o"})
+			if err := cancel(e, j.ID); err != nil {
+				t.Fatal(err)
+			}
+			e.runIdle()
+			if got := e.job(j.ID); got.Status != state.JobCancelled {
+				t.Errorf("job = %s, want cancelled", got.Status)
+			}
+			if got := ranLines(t, e.dir); len(got) != 0 {
+				t.Errorf("tasks of a cancelled job ran: %v", got)
+			}
+		})
+	}
 	t.Run("one task cancelled", func(t *testing.T) {
 		e := newEnv(t, handOffSrc)
 		j := e.submit(Request{Orchestration: "o"})
