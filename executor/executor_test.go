@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/baton-dev/baton/clock"
+	"github.com/baton-dev/baton/internal/waitfor"
 	"github.com/baton-dev/baton/state"
 )
 
@@ -319,8 +320,11 @@ func TestRetrySelectsOnlyFailedTasksAndNotExecutedPhases(t *testing.T) {
 }
 
 func TestCancelStopsRunningTasksAndSkipsTheRest(t *testing.T) {
+	// The task's TERM handler gets all the grace it may need: it shows
+	// that SIGTERM came, and on a loaded machine it can take longer than
+	// the tests' usual 200 ms to run before the SIGKILL would come.
 	e := newEnv(t, `
-configuration "block" { command = ["sh", "-c", "trap 'touch $T/got-term; exit 143' TERM; touch $T/started; while :; do sleep 0.05; done"] }
+configuration "block" { command = ["sh", "-c", "trap 'echo > $T/got-term; exit 143' TERM; touch $T/started; while :; do sleep 0.05; done"] }
 configuration "ok" { command = ["true"] }
 orchestration "o" {
   phase "p" {
@@ -329,7 +333,7 @@ orchestration "o" {
   phase "q" {
     task "u" { configuration = "ok" }
   }
-}`)
+}`, func(c *Config) { c.KillGrace = waitfor.Timeout })
 	j := e.submit(Request{Orchestration: "o"})
 	e.runBackground()
 	e.waitFor("task started", func() bool { _, err := os.Stat(filepath.Join(e.dir, "started")); return err == nil })
