@@ -24,15 +24,16 @@ var outputRunners = append(runners[:len(runners):len(runners)], struct {
 // A task's output is its log whole and in order, up to what it wrote just
 // before it exited (still in the pipe when its process ended), with either
 // runner; also when a process it left behind wrote on after it and was
-// killed at its end.
+// killed at its end, and when it closed its output before it exited.
 func TestTaskOutputIsKeptWholeUpToItsExit(t *testing.T) {
 	group := fmt.Sprintf("baton-output-test-%d", os.Getpid())
 	t.Cleanup(proctree.Keep(group))
 	const size = 60000 // under a pipe's buffer: all of it may still be there at the exit
 	want := strings.Repeat("x", size) + "end\n"
 	scripts := map[string]string{
-		"alone":                      fmt.Sprintf("head -c %d /dev/zero | tr '\\0' x; echo end", size),
-		"with a process left behind": fmt.Sprintf("(sleep 30; echo late) & head -c %d /dev/zero | tr '\\0' x; echo end", size),
+		"alone":                             fmt.Sprintf("head -c %d /dev/zero | tr '\\0' x; echo end", size),
+		"with a process left behind":        fmt.Sprintf("(sleep 30; echo late) & head -c %d /dev/zero | tr '\\0' x; echo end", size),
+		"closing its output and running on": fmt.Sprintf("head -c %d /dev/zero | tr '\\0' x; echo end; exec >&- 2>&-; sleep 0.05", size),
 	}
 	for _, r := range outputRunners {
 		for name, script := range scripts {
