@@ -279,6 +279,14 @@ func releaseLease(l state.Lease, logger *slog.Logger) {
 // as the state has them (when it returns no error). It holds the
 // state's executor lease throughout; losing it ends Run as ctx would.
 func (e *Executor) Run(ctx context.Context, opts RunOptions) (_ []state.Job, err error) {
+	// A stop that comes before the loop began cuts the start's reads
+	// short: that is a stop, not a failure of the start.
+	caller, looping := ctx, false
+	defer func() {
+		if !looping && caller.Err() != nil && errors.Is(err, context.Canceled) && !errors.Is(err, ErrLeaseLost) {
+			err = nil
+		}
+	}()
 	lease := opts.Lease
 	if lease == nil {
 		var err error
@@ -327,6 +335,7 @@ func (e *Executor) Run(ctx context.Context, opts RunOptions) (_ []state.Job, err
 	stopBeat, beating := make(chan struct{}), make(chan struct{})
 	go func() { defer close(beating); e.heartbeat(stopBeat) }()
 	defer func() { close(stopBeat); <-beating }()
+	looping = true
 	return d.loop(ctx, wake, opts)
 }
 

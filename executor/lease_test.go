@@ -49,3 +49,20 @@ orchestration "o" {
 		t.Errorf("task = success; it was sleeping for 300 s")
 	}
 }
+
+// A Run stopped before it got going (a SIGTERM as baton watch starts) ends
+// as a stop, not with the error of the read the stop cut short; a lease lost
+// meanwhile still says so.
+func TestARunStoppedAsItStartsEndsWithoutError(t *testing.T) {
+	e := newEnv(t, `configuration "c" { command = ["true"] }`)
+	stopped, stop := context.WithCancel(context.Background())
+	stop()
+	if _, err := e.exec.Run(stopped, RunOptions{}); err != nil {
+		t.Errorf("Run stopped as it starts = %v, want no error", err)
+	}
+	lost := &lostLease{lost: make(chan struct{})}
+	close(lost.lost)
+	if _, err := e.exec.Run(context.Background(), RunOptions{Lease: lost}); !errors.Is(err, ErrLeaseLost) {
+		t.Errorf("Run with its lease lost as it starts = %v, want ErrLeaseLost", err)
+	}
+}
