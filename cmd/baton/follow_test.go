@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -85,5 +86,41 @@ func TestFollowTakesTheJobTheLocalExecutorEndedWithoutReadingIt(t *testing.T) {
 	}
 	if n := st.reads.Load(); n != 0 {
 		t.Errorf("the follower read its job %d times, want none", n)
+	}
+}
+
+// countingWriter counts writes and keeps what they wrote.
+type countingWriter struct {
+	writes int
+	text   strings.Builder
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.writes++
+	return w.text.Write(p)
+}
+
+// TestProgressWritesEachUpdateAtOnce: the lines of one look at a job go
+// out in one write (the 1000 lines of a wide job that ended cost one
+// system call, not 1000), and a look that saw no change writes nothing.
+func TestProgressWritesEachUpdateAtOnce(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	job := state.Job{ID: 9, Orchestration: "o", Trigger: "manual", Revision: "abc", Status: state.JobSuccess}
+	for i, name := range []string{"a", "b", "c"} {
+		job.Tasks = append(job.Tasks, state.Job{ID: state.JobID(10 + i), Task: name, Phase: "p", Status: state.JobSuccess, StartedAt: at, FinishedAt: at.Add(time.Second)})
+	}
+	w := &countingWriter{}
+	p := newProgress(w)
+	p.update(job)
+	want := "job 9: o (manual, revision abc)\n  phase p\n" +
+		"    a                              success     1s\n" +
+		"    b                              success     1s\n" +
+		"    c                              success     1s\n"
+	if w.writes != 1 || w.text.String() != want {
+		t.Errorf("update wrote %d times:\n%q\nwant once:\n%q", w.writes, w.text.String(), want)
+	}
+	p.update(job)
+	if w.writes != 1 {
+		t.Errorf("an update without changes wrote %d more times", w.writes-1)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -314,13 +315,23 @@ func newProgress(w io.Writer) *progress {
 	return &progress{w: w, color: isTerminal(w), seen: map[state.JobID]state.JobStatus{}}
 }
 
+// update reports what changed in job, in one write: the lines of a
+// 1000-task job that ended are one write, not 1000.
 func (p *progress) update(job state.Job) {
+	var b bytes.Buffer
+	p.updateTo(&b, job)
+	if b.Len() > 0 {
+		_, _ = p.w.Write(b.Bytes())
+	}
+}
+
+func (p *progress) updateTo(w io.Writer, job state.Job) {
 	if !p.header {
-		fmt.Fprintf(p.w, "job %d: %s (%s, revision %s)\n", job.ID, terminal.Escape(job.Orchestration), job.Trigger, terminal.Escape(shortRevision(job.Revision)))
+		fmt.Fprintf(w, "job %d: %s (%s, revision %s)\n", job.ID, terminal.Escape(job.Orchestration), job.Trigger, terminal.Escape(shortRevision(job.Revision)))
 		p.header = true
 	}
 	if p.seen[job.ID] != job.Status && (job.Status == state.JobWaiting) {
-		fmt.Fprintf(p.w, "  waiting for another job of %s to end\n", terminal.Escape(job.Orchestration))
+		fmt.Fprintf(w, "  waiting for another job of %s to end\n", terminal.Escape(job.Orchestration))
 	}
 	p.seen[job.ID] = job.Status
 	for _, t := range job.Tasks {
@@ -331,7 +342,7 @@ func (p *progress) update(job state.Job) {
 		p.seen[t.ID] = t.Status
 		if t.Phase != p.phase {
 			p.phase = t.Phase
-			fmt.Fprintf(p.w, "  phase %s\n", terminal.Escape(t.Phase))
+			fmt.Fprintf(w, "  phase %s\n", terminal.Escape(t.Phase))
 		}
 		line := fmt.Sprintf("    %-30s %s", terminal.Escape(t.Task), p.paint(t.Status))
 		if t.Status.Terminal() && !t.StartedAt.IsZero() {
@@ -340,7 +351,7 @@ func (p *progress) update(job state.Job) {
 		if t.Message != "" && t.Status != state.JobSuccess {
 			line += "  " + terminal.Escape(t.Message)
 		}
-		fmt.Fprintln(p.w, line)
+		fmt.Fprintln(w, line)
 	}
 }
 
