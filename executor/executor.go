@@ -229,7 +229,7 @@ func (e *Executor) settleCancelled(ctx context.Context) error {
 	if err := d.recover(ctx); err != nil {
 		return err
 	}
-	active, err := e.store.ActiveJobs(ctx)
+	active, err := e.store.ActiveJobStatuses(ctx)
 	if err != nil {
 		return fmt.Errorf("read active jobs: %w", err)
 	}

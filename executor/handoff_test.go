@@ -31,6 +31,11 @@ func (r *readLog) ActiveJobs(ctx context.Context) ([]state.Job, error) {
 	return r.Store.ActiveJobs(ctx)
 }
 
+func (r *readLog) ActiveJobStatuses(ctx context.Context) ([]state.Job, error) {
+	r.active.Add(1)
+	return r.Store.ActiveJobStatuses(ctx)
+}
+
 // handOffSrc is an orchestration whose tasks each append their name to
 // $T/ran, so a test sees which tasks ran and how often.
 const handOffSrc = `

@@ -16,7 +16,7 @@ import (
 // running ends at the last heartbeat of the executor that ran it: the time
 // until recovery is not part of its duration.
 func (d *dispatcher) recover(ctx context.Context) error {
-	active, err := d.e.store.ActiveJobs(ctx)
+	active, err := d.e.store.ActiveJobStatuses(ctx)
 	if err != nil {
 		return fmt.Errorf("read active jobs: %w", err)
 	}
@@ -147,7 +147,7 @@ func (d *dispatcher) load(ctx context.Context) error {
 	active, recovered := d.recovered, d.fresh
 	d.recovered, d.fresh = nil, false
 	if !recovered {
-		if active, err = d.e.store.ActiveJobs(ctx); err != nil {
+		if active, err = d.e.store.ActiveJobStatuses(ctx); err != nil {
 			return fmt.Errorf("read active jobs: %w", err)
 		}
 	}

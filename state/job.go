@@ -224,6 +224,11 @@ type JobStore interface {
 	// ActiveJobs lists jobs that have not ended, oldest first, without
 	// their tasks.
 	ActiveJobs(ctx context.Context) ([]Job, error)
+	// ActiveJobStatuses lists the jobs ActiveJobs lists, in the same
+	// order, with only their ID, Kind, ParentID, Status and
+	// CancelRequested set: what an executor looks at to see what changed,
+	// at a fraction of the cost of the whole rows of a wide job.
+	ActiveJobStatuses(ctx context.Context) ([]Job, error)
 	// LastSuccessfulDurations returns how long the newest n successful
 	// jobs of an orchestration took, newest first; n <= 0 returns all.
 	LastSuccessfulDurations(ctx context.Context, orchestration string, n int) ([]time.Duration, error)

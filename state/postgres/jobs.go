@@ -300,6 +300,29 @@ func (s *Store) ActiveJobs(ctx context.Context) ([]state.Job, error) {
 	return queryJobs(ctx, s.pool, "SELECT "+jobColumns+" FROM jobs WHERE status IN ('created', 'waiting', 'processing') ORDER BY id")
 }
 
+// ActiveJobStatuses lists the jobs that have not ended, oldest first, with
+// only their id, kind, parent, status and cancel request.
+func (s *Store) ActiveJobStatuses(ctx context.Context) ([]state.Job, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, kind, COALESCE(parent_id, 0), status, cancel_requested FROM jobs
+		WHERE status IN ('created', 'waiting', 'processing') ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list active jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []state.Job
+	for rows.Next() {
+		var j state.Job
+		var id, parent int64
+		var kind, status string
+		if err := rows.Scan(&id, &kind, &parent, &status, &j.CancelRequested); err != nil {
+			return nil, fmt.Errorf("list active jobs: %w", err)
+		}
+		j.ID, j.Kind, j.ParentID, j.Status = state.JobID(id), state.JobKind(kind), state.JobID(parent), state.JobStatus(status)
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
 // LastSuccessfulDurations returns how long the newest n successful jobs of
 // an orchestration took; n <= 0 returns all.
 func (s *Store) LastSuccessfulDurations(ctx context.Context, orchestration string, n int) ([]time.Duration, error) {

@@ -284,6 +284,30 @@ func (s *Store) ActiveJobs(ctx context.Context) ([]state.Job, error) {
 	return s.queryJobs(ctx, s.r, "SELECT "+jobColumns+" FROM jobs WHERE status IN ('created', 'waiting', 'processing') ORDER BY id")
 }
 
+// ActiveJobStatuses lists the jobs that have not ended, oldest first, with
+// only their id, kind, parent, status and cancel request.
+func (s *Store) ActiveJobStatuses(ctx context.Context) ([]state.Job, error) {
+	rows, err := s.r.QueryContext(ctx, activeStatusesSQL)
+	if err != nil {
+		return nil, fmt.Errorf("list active jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []state.Job
+	for rows.Next() {
+		var j state.Job
+		var parent sql.NullInt64
+		if err := rows.Scan(&j.ID, &j.Kind, &parent, &j.Status, &j.CancelRequested); err != nil {
+			return nil, fmt.Errorf("list active jobs: %w", err)
+		}
+		j.ParentID = state.JobID(parent.Int64)
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+const activeStatusesSQL = `SELECT id, kind, parent_id, status, cancel_requested FROM jobs
+	WHERE status IN ('created', 'waiting', 'processing') ORDER BY id`
+
 // LastSuccessfulDurations returns how long the newest n successful jobs of
 // an orchestration took; n <= 0 returns all.
 func (s *Store) LastSuccessfulDurations(ctx context.Context, orchestration string, n int) ([]time.Duration, error) {

@@ -3,6 +3,7 @@ package statetest
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -106,3 +107,44 @@ func testAlikeTransitionsAreAllOrNone(t *testing.T, s state.Store) {
 }
 
 func itoa(id state.JobID) string { return strconv.FormatInt(int64(id), 10) }
+
+// testActiveJobStatusesAreTheActiveJobsInShort: the short list of active
+// jobs holds the jobs ActiveJobs holds, in its order, with their id, kind,
+// parent, status and cancel request as ActiveJobs gives them.
+func testActiveJobStatusesAreTheActiveJobsInShort(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	ended := newJob(t, s, "ended", 1)
+	if err := s.UpdateJobs(ctx, []state.JobTransition{
+		{ID: ended.Tasks[0].ID, Update: state.JobUpdate{Status: state.JobSkipped, Message: new(string)}},
+		{ID: ended.ID, Update: state.JobUpdate{Status: state.JobSkipped, Message: new(string)}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	j := newJob(t, s, "o", 3)
+	if err := s.UpdateJob(ctx, j.Tasks[0].ID, nil, state.JobUpdate{Status: state.JobWaiting, Message: new(string)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RequestCancel(ctx, j.Tasks[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	full, err := s.ActiveJobs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, err := s.ActiveJobStatuses(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full) != 4 || len(short) != len(full) {
+		t.Fatalf("ActiveJobStatuses lists %d jobs, ActiveJobs %d; want the 4 jobs of the job that did not end", len(short), len(full))
+	}
+	for i, f := range full {
+		want := state.Job{ID: f.ID, Kind: f.Kind, ParentID: f.ParentID, Status: f.Status, CancelRequested: f.CancelRequested}
+		if !reflect.DeepEqual(short[i], want) {
+			t.Errorf("active job %d: %+v, want %+v", i, short[i], want)
+		}
+	}
+	if short[1].Status != state.JobWaiting || !short[2].CancelRequested || short[1].ParentID != j.ID {
+		t.Errorf("the short list lost what it is for: %+v", short)
+	}
+}

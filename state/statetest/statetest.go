@@ -30,6 +30,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"UpdateJobsIsAllOrNone", testUpdateJobsIsAllOrNone},
 		{"AlikeTransitionsAreAppliedAsEachAlone", testAlikeTransitionsAreAppliedAsEachAlone},
 		{"AlikeTransitionsAreAllOrNone", testAlikeTransitionsAreAllOrNone},
+		{"ActiveJobStatusesAreTheActiveJobsInShort", testActiveJobStatusesAreTheActiveJobsInShort},
 		{"ReservedJobIDsAreNeverGivenAgain", testReservedJobIDsAreNeverGivenAgain},
 		{"RecordRoundStoresJobsWithTheirStartAllOrNone", testRecordRoundStoresJobsWithTheirStartAllOrNone},
 		{"ChildJobIsTheOrchestrationATaskStarted", testChildJobIsTheOrchestrationATaskStarted},
