@@ -34,7 +34,10 @@ type Command struct {
 type Process interface {
 	// Wait blocks until the process has exited and returns its exit code
 	// (-1 when it was killed by a signal). Processes it left behind do not
-	// hold it up: they are killed.
+	// hold it up: they are killed. The task's output is copied to its Log
+	// by Wait itself (no other goroutine wakes at the task's end), so Wait
+	// is called at once after Start: until then, a task that fills its
+	// pipe waits.
 	Wait() (exitCode int, err error)
 	// Stop asks the process group to end (SIGTERM) and kills its tree
 	// (SIGKILL) when it is still alive after grace. It returns at once.
