@@ -155,7 +155,7 @@ func (d *dispatcher) update(_ context.Context, j *state.Job, u state.JobUpdate) 
 	// Kept as the state keeps them: a job that ends is handed to its
 	// follower from memory (see run.asStored).
 	if u.ExitCode != nil {
-		j.ExitCode = ptr(*u.ExitCode)
+		j.ExitCode = u.ExitCode // never written after: shared, not copied
 	}
 	if u.PID != nil {
 		j.PID = *u.PID

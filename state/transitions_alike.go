@@ -9,31 +9,28 @@ import (
 // one statement; shorter runs cost less one by one.
 const minAlike = 4
 
-// AlikeRuns splits ts, in order, into runs a backend may apply each as one
-// statement: a run of at least minAlike transitions of distinct jobs that
-// set the same columns to the same values from the same statuses, with no
-// table updates or notifications (the waiting marks of a wide phase), or
-// else a single transition. Applying the runs in turn is applying ts in
-// turn: the jobs of a run are distinct, so their order within it does not
-// matter.
-func AlikeRuns(ts []JobTransition) [][]JobTransition {
-	var out [][]JobTransition
-	for i := 0; i < len(ts); {
-		j := i + 1
-		if groupable(ts[i].Update) {
-			seen := map[JobID]bool{ts[i].ID: true}
-			for j < len(ts) && !seen[ts[j].ID] && alike(ts[i], ts[j]) {
-				seen[ts[j].ID] = true
-				j++
-			}
-		}
-		if j-i < minAlike {
-			j = i + 1
-		}
-		out = append(out, ts[i:j:j])
-		i = j
+// AlikeRun is the length of the run of transitions at the start of ts
+// that a backend may apply as one statement: a run of at least minAlike
+// transitions of distinct jobs that set the same columns to the same
+// values from the same statuses, with no table updates or notifications
+// (the waiting marks of a wide phase), or else 1. Applying the runs of ts
+// in turn is applying ts in turn: the jobs of a run are distinct, so
+// their order within it does not matter. It allocates nothing unless a
+// run may begin, so a round of a few transitions costs nothing extra.
+func AlikeRun(ts []JobTransition) int {
+	if len(ts) < minAlike || !groupable(ts[0].Update) || !alike(ts[0], ts[1]) || ts[0].ID == ts[1].ID {
+		return 1
 	}
-	return out
+	seen := map[JobID]bool{ts[0].ID: true}
+	n := 1
+	for n < len(ts) && !seen[ts[n].ID] && alike(ts[0], ts[n]) {
+		seen[ts[n].ID] = true
+		n++
+	}
+	if n < minAlike {
+		return 1
+	}
+	return n
 }
 
 func groupable(u JobUpdate) bool { return len(u.TableUpdates) == 0 && len(u.Outbox) == 0 }

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func TestAlikeRunsGroupOnlyEqualTransitionsOfDistinctJobs(t *testing.T) {
+func TestAlikeRunGroupsOnlyEqualTransitionsOfDistinctJobs(t *testing.T) {
 	wait := func(id JobID, msg string) JobTransition {
 		return JobTransition{ID: id, From: []JobStatus{JobCreated, JobWaiting}, Update: JobUpdate{Status: JobWaiting, Message: &msg}}
 	}
@@ -30,12 +30,13 @@ func TestAlikeRunsGroupOnlyEqualTransitionsOfDistinctJobs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			runs := AlikeRuns(tc.in)
 			var lens []int
 			var flat []JobTransition
-			for _, r := range runs {
-				lens = append(lens, len(r))
-				flat = append(flat, r...)
+			for ts := tc.in; len(ts) > 0; {
+				n := AlikeRun(ts)
+				lens = append(lens, n)
+				flat = append(flat, ts[:n]...)
+				ts = ts[n:]
 			}
 			if !slices.Equal(lens, tc.want) {
 				t.Errorf("run lengths = %v, want %v", lens, tc.want)

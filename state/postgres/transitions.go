@@ -29,17 +29,19 @@ func (s *Store) UpdateJobs(ctx context.Context, ts []state.JobTransition) error 
 // updateJobs applies transitions in turn, each run of alike ones (a wide
 // phase's waiting marks) in one statement.
 func updateJobs(ctx context.Context, tx pgx.Tx, ts []state.JobTransition) error {
-	for _, run := range state.AlikeRuns(ts) {
+	for len(ts) > 0 {
+		n := state.AlikeRun(ts)
 		var err error
-		if len(run) == 1 {
-			t := run[0]
+		if n == 1 {
+			t := ts[0]
 			err = updateJob(ctx, tx, t.ID, t.From, t.Update)
 		} else {
-			err = updateAlike(ctx, tx, run)
+			err = updateAlike(ctx, tx, ts[:n])
 		}
 		if err != nil {
 			return err
 		}
+		ts = ts[n:]
 	}
 	return nil
 }
