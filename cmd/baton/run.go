@@ -258,7 +258,8 @@ func follow(ctx context.Context, st state.Store, ex *executor.Executor, queued s
 		switch {
 		case ended:
 		case first:
-			job = queued
+			// Not kept after: a 1000-task job is not held twice.
+			job, queued = queued, state.Job{}
 		default:
 			var err error
 			if job, err = st.Job(context.WithoutCancel(ctx), id); err != nil {
