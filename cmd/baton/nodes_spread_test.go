@@ -146,9 +146,10 @@ func TestNodesRunTasksOnEveryNodeWithAFreeSlot(t *testing.T) {
 	hcl.WriteString("project { max_parallel_jobs = 6 }\n")
 	for i := 1; i <= 4; i++ {
 		// Each task notes the data dir it runs in (the node's) and waits
-		// until the test lets it end.
+		// until the test lets it end. The note is renamed into place, so
+		// that the test never reads one created but not yet written.
 		fmt.Fprintf(&hcl, `configuration "c%d" {
-  command = ["sh", "-c", "echo \"$BATON_DATA_DIR\" > %[2]s/$BATON_TASK.started; while [ ! -f %[2]s/go ]; do sleep 0.02; done"]
+  command = ["sh", "-c", "echo \"$BATON_DATA_DIR\" > %[2]s/$BATON_TASK.tmp; mv %[2]s/$BATON_TASK.tmp %[2]s/$BATON_TASK.started; while [ ! -f %[2]s/go ]; do sleep 0.02; done"]
 }
 `, i, marks)
 	}
