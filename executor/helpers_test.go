@@ -176,10 +176,15 @@ func writeScript(t *testing.T, path, body string) {
 func runScript(t *testing.T, r OSRunner, group, key, script string) string {
 	t.Helper()
 	var log bytes.Buffer
+	dir := t.TempDir()
 	p, err := r.Start(context.Background(), Command{
-		Argv:  []string{"sh", "-c", script},
-		Dir:   t.TempDir(),
-		Env:   []string{"PATH=/usr/bin:/bin", "BATON_DATA_DIR=" + t.Name() + "/" + key},
+		Argv: []string{"sh", "-c", script},
+		Dir:  dir,
+		// The data dir is the marker that finds the task's processes
+		// without a cgroup: it must be this run's alone, not one that
+		// another test process running the same test at the same time
+		// has too (its kill would take this task's processes).
+		Env:   []string{"PATH=/usr/bin:/bin", "BATON_DATA_DIR=" + filepath.Join(dir, key)},
 		Group: group,
 		Key:   key,
 		Log:   &log,
