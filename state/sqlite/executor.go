@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"syscall"
 
 	"github.com/fsnotify/fsnotify"
@@ -121,7 +122,44 @@ func (s *Store) WatchWake(ctx context.Context) (<-chan struct{}, func(), error) 
 			}
 		}
 	}()
-	return ch, func() { w.Close(); <-done }, nil
+	// Closing an inotify watcher waits in the kernel for its marks to be
+	// freed (an RCU grace period: up to 15 ms at the end of every run of
+	// the executor). The watch is stopped at once and closed meanwhile;
+	// Close waits for it, while it checkpoints.
+	var once sync.Once
+	stopWatch := func() {
+		once.Do(func() {
+			s.watches.Add(1)
+			go func() {
+				defer s.watches.Done()
+				w.Close()
+				<-done
+			}()
+		})
+	}
+	s.watchMu.Lock()
+	s.watchN++
+	n := s.watchN
+	s.open[n] = stopWatch
+	s.watchMu.Unlock()
+	return ch, func() {
+		s.watchMu.Lock()
+		delete(s.open, n)
+		s.watchMu.Unlock()
+		stopWatch()
+	}, nil
+}
+
+// stopWatches stops the watches still open; s.watches.Wait waits until
+// they and those stopped before are closed.
+func (s *Store) stopWatches() {
+	s.watchMu.Lock()
+	open := s.open
+	s.open = map[int]func(){}
+	s.watchMu.Unlock()
+	for _, stop := range open {
+		stop()
+	}
 }
 
 // watchFile makes the wake file if it is missing and adds it to w.

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
@@ -33,6 +34,12 @@ type Store struct {
 	updateJob *sql.Stmt
 	// ckpt checkpoints the write-ahead log in the background.
 	ckpt *checkpointer
+	// open holds how to stop the wake-up watches not stopped yet (by
+	// number, watchN the last), and watches counts those not closed yet.
+	watchMu sync.Mutex
+	watchN  int
+	open    map[int]func()
+	watches sync.WaitGroup
 }
 
 // Open opens (creating if needed) the state file at path and migrates its
@@ -55,7 +62,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{path: path, w: w, lockPath: path + ".lock", wakePath: path + ".wake"}
+	s := &Store{path: path, w: w, lockPath: path + ".lock", wakePath: path + ".wake", open: map[int]func(){}}
 	if err := s.migrate(ctx, len(migrations)); err != nil {
 		w.Close()
 		return nil, explainOpen(path, err)
@@ -86,11 +93,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes the pools.
 func (s *Store) Close() error {
+	// Watches close while the pools do (and the last one checkpoints).
+	s.stopWatches()
 	var ckpt error
 	if s.ckpt != nil {
 		ckpt = s.ckpt.close()
 	}
-	return errors.Join(ckpt, s.updateJob.Close(), s.r.Close(), s.w.Close())
+	err := errors.Join(ckpt, s.updateJob.Close(), s.r.Close(), s.w.Close())
+	s.watches.Wait()
+	return err
 }
 
 // tx runs fn in one immediate write transaction.
