@@ -338,6 +338,10 @@ func (d *dispatcher) handleAll(ctx context.Context, ev event) error {
 func (d *dispatcher) handle(ctx context.Context, ev event) error {
 	switch ev.kind {
 	case evSubmitted:
+		if d.e.endedHere.has(ev.job.ID) {
+			// A look at the state found the job first, and it ran.
+			return nil
+		}
 		return d.add(ev.job)
 	case evWake:
 		d.reload(ctx)

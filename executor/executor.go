@@ -82,6 +82,8 @@ type Executor struct {
 	spares *spareDirs
 	// unstored are the new jobs the dispatcher holds and has not stored.
 	unstored unstoredJobs
+	// endedHere are the last jobs that ended in this process.
+	endedHere recentJobs
 	// handed holds the jobs this process recorded while no dispatcher
 	// ran here, for the next one.
 	handed handOff

@@ -200,6 +200,7 @@ func (d *dispatcher) ended1(ctx context.Context, r *run) error {
 		d.freeBusy(r.job.SerialKey)
 	}
 	delete(d.runs, r.job.ID)
+	d.e.endedHere.add(r.job.ID)
 	d.e.cfg.Logger.Info("job ended", "job", r.job.ID, "orchestration", r.job.Orchestration, "status", r.job.Status)
 	t := r.parentTask
 	if t == nil {
