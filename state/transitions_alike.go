@@ -52,3 +52,22 @@ func samePtr[T comparable](a, b *T) bool {
 	}
 	return *a == *b
 }
+
+// ApplyAlikeRuns applies ts in turn, each run of alike transitions (see
+// AlikeRun) with many and every other transition alone with one.
+func ApplyAlikeRuns(ts []JobTransition, one func(JobTransition) error, many func([]JobTransition) error) error {
+	for len(ts) > 0 {
+		n := AlikeRun(ts)
+		var err error
+		if n == 1 {
+			err = one(ts[0])
+		} else {
+			err = many(ts[:n])
+		}
+		if err != nil {
+			return err
+		}
+		ts = ts[n:]
+	}
+	return nil
+}

@@ -30,21 +30,9 @@ func (s *Store) UpdateJobs(ctx context.Context, ts []state.JobTransition) error 
 // updateJobs applies transitions in turn, each run of alike ones (a wide
 // phase's waiting marks) in one statement.
 func (s *Store) updateJobs(ctx context.Context, tx *sql.Tx, ts []state.JobTransition) error {
-	for len(ts) > 0 {
-		n := state.AlikeRun(ts)
-		var err error
-		if n == 1 {
-			t := ts[0]
-			err = updateJob(ctx, tx, s.updateJob, t.ID, t.From, t.Update)
-		} else {
-			err = updateAlike(ctx, tx, ts[:n])
-		}
-		if err != nil {
-			return err
-		}
-		ts = ts[n:]
-	}
-	return nil
+	return state.ApplyAlikeRuns(ts,
+		func(t state.JobTransition) error { return updateJob(ctx, tx, s.updateJob, t.ID, t.From, t.Update) },
+		func(run []state.JobTransition) error { return updateAlike(ctx, tx, run) })
 }
 
 // updateJobSQL is one fixed statement for every transition, so that it is
