@@ -133,15 +133,9 @@ func latencyRig(b testing.TB, src string, rec *startRecorder) (*Controller, stat
 
 // ensureTokens makes the token of every applied orchestration that has none.
 func ensureTokens(ctx context.Context, tokens *token.Service, store state.Store) error {
-	objs, err := store.AppliedObjects(ctx)
+	names, err := state.AppliedNames(ctx, store, spec.KindOrchestration)
 	if err != nil {
 		return err
-	}
-	var names []string
-	for _, o := range objs {
-		if o.Kind == spec.KindOrchestration {
-			names = append(names, o.Name)
-		}
 	}
 	return tokens.EnsureOrchestrationTokens(ctx, names)
 }

@@ -71,6 +71,23 @@ type RevisionStore interface {
 	OrchestrationsSince(ctx context.Context, since time.Time) ([]string, error)
 }
 
+// AppliedNames names the live objects of kind, in name order.
+func AppliedNames(ctx context.Context, st interface {
+	AppliedObjects(ctx context.Context) ([]spec.Object, error)
+}, kind spec.Kind) ([]string, error) {
+	objs, err := st.AppliedObjects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, o := range objs {
+		if o.Kind == kind {
+			names = append(names, o.Name)
+		}
+	}
+	return names, nil
+}
+
 // SortObjects puts objects in kind order, then by name: the order
 // AppliedObjects returns.
 func SortObjects(objs []spec.Object) {

@@ -184,15 +184,9 @@ func (g *globals) tokens(st state.Store) (*token.Service, error) {
 // ensureTokens creates the token of every applied orchestration that has
 // none.
 func (g *globals) ensureTokens(ctx context.Context, st state.Store) error {
-	objs, err := st.AppliedObjects(ctx)
+	names, err := state.AppliedNames(ctx, st, spec.KindOrchestration)
 	if err != nil {
 		return err
-	}
-	var names []string
-	for _, o := range objs {
-		if o.Kind == spec.KindOrchestration {
-			names = append(names, o.Name)
-		}
 	}
 	return g.ensureTokensOf(ctx, st, names)
 }
